@@ -1,0 +1,3 @@
+export { walkTree, excludeMatcher, type FileEntry, type WalkProblem, type WalkResult, type WalkOptions } from "./walk.ts";
+export { chunkFileSync, chunkFd, type FileChunks } from "./file-chunks.ts";
+export { chunkFiles, chunkPipelined, FileChunkError, defaultParallelism, PIPELINE_MIN_BYTES, type ChunkManyOptions } from "./pool.ts";
