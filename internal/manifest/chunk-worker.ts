@@ -52,14 +52,14 @@ self.onmessage = (ev: MessageEvent<WorkerRequest>) => {
       const r = chunkFileSync(req.path, req.params, req.withIds);
       const ids = r.ids.slice();
       reply = { id: req.id, ok: true, size: r.size, lengths: r.lengths, ids };
-      self.postMessage(reply, [ids.buffer]);
+      self.postMessage(reply, [ids.buffer as ArrayBuffer]);
       return;
     }
     if (req.op === "hash") {
       const ids = hashRanges(req.path, req.start, req.lengths);
       Atomics.add(req.progress, 0, 1);
       reply = { id: req.id, ok: true, size: 0, lengths: [], ids };
-      self.postMessage(reply, [ids.buffer]);
+      self.postMessage(reply, [ids.buffer as ArrayBuffer]);
       return;
     }
     // "close": drop the cached descriptor so the file can be removed or replaced.

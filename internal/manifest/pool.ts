@@ -48,7 +48,7 @@ class PoolWorker {
   }
 
   /** Sends a request (without its id); resolves with the worker's reply. */
-  call(req: DistributiveOmit<WorkerRequest, "id">, transfer: Transferable[] = []): Promise<WorkerReply> {
+  call(req: DistributiveOmit<WorkerRequest, "id">, transfer: Bun.Transferable[] = []): Promise<WorkerReply> {
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
@@ -170,7 +170,7 @@ export async function chunkPipelined(path: string, params: CdcParams, worker: Po
       if (inlineIds) batches.push({ inline: inlineIds.subarray(0, count * CHUNK_ID_BYTES) });
       else {
         const lens = Uint32Array.from(lengths.slice(batchFirst));
-        batches.push({ worker: own.call({ op: "hash", path, start: batchStart, lengths: lens, progress }, [lens.buffer]) });
+        batches.push({ worker: own.call({ op: "hash", path, start: batchStart, lengths: lens, progress }, [lens.buffer as ArrayBuffer]) });
         posted++;
       }
       batchStart += batchBytes;

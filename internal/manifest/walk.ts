@@ -41,7 +41,8 @@ export function excludeMatcher(patterns: string[] = []): (rel: string) => boolea
 
 function errText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
-  return err?.code ? `${err.code}: ${err.message}` : String(e);
+  if (!err?.message) return String(e);
+  return err.code && !err.message.startsWith(err.code) ? `${err.code}: ${err.message}` : err.message;
 }
 
 /**

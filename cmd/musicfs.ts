@@ -1,0 +1,62 @@
+#!/usr/bin/env bun
+// The `musicfs` executable: wiring only. Each subcommand lives in its own file under cmd/.
+import { cac } from "cac";
+import pkg from "../package.json" with { type: "json" };
+import { EXIT_USAGE, UsageError } from "../internal/cli/index.ts";
+import { register as registerChunk } from "./chunk.ts";
+import { register as registerDiff } from "./diff.ts";
+import { registerPlaceholders } from "./not-yet.ts";
+
+function buildCli() {
+  const cli = cac("musicfs");
+  registerChunk(cli);
+  registerDiff(cli);
+  registerPlaceholders(cli, ["sync", "mount", "serve", "bench"]);
+  cli.help();
+  cli.option("-v, --version", "Print the version");
+  cli.usage("<command> [options]\n\n  Music storage toolkit: content-defined chunking, delta sync, a tag-organised FUSE mount and a search API.\n  Run `musicfs <command> --help` for a command's options.");
+  return cli;
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`musicfs: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const cli = buildCli();
+  cli.addEventListener("command:*", () => {
+    fail(`unknown command '${cli.args[0]}'. Run 'musicfs --help' for the list of commands.`, EXIT_USAGE);
+  });
+  let parsed;
+  try {
+    parsed = cli.parse(argv, { run: false });
+  } catch (e) {
+    fail(`${(e as Error).message}. Run 'musicfs --help'.`, EXIT_USAGE);
+  }
+  if (!cli.matchedCommand) {
+    if (parsed.options.version && !parsed.options.help) {
+      process.stdout.write(`musicfs ${pkg.version} (bun ${Bun.version}, ${process.platform}-${process.arch})\n`);
+      return;
+    }
+    if (!parsed.options.help) {
+      cli.outputHelp();
+      process.exitCode = parsed.args.length === 0 ? EXIT_USAGE : process.exitCode;
+    }
+    return;
+  }
+  if (parsed.options.help) return;
+  try {
+    await cli.runMatchedCommand();
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message, EXIT_USAGE);
+    if ((e as Error).name === "CACError") fail(`${(e as Error).message}. Run 'musicfs ${cli.matchedCommandName} --help'.`, EXIT_USAGE);
+    throw e;
+  }
+}
+
+// No top-level await: the compiled executable is built with --bytecode, which needs a plain script.
+main(process.argv).catch((e: unknown) => {
+  process.stderr.write(`musicfs: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+});
