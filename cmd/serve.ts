@@ -1,0 +1,92 @@
+// `musicfs serve`: the search and control API on one port (gRPC, gRPC-Web, Connect), wiring only.
+import type { CAC } from "cac";
+import { UsageError } from "../internal/cli/index.ts";
+import { DEFAULT_LISTEN, isLoopback, parseListen, registerMusicfsServices, startServer, type SearchBackend } from "../internal/rpc/index.ts";
+
+const PROTOCOLS = ["grpc", "grpc-web", "connect"];
+
+export function register(cli: CAC): void {
+  cli
+    .command("serve", "Serve the search and control API (gRPC, gRPC-Web and Connect on one port)")
+    .option("--listen <addr>", `HOST:PORT, [IPv6]:PORT or unix:PATH (default ${DEFAULT_LISTEN})`)
+    .option("--db <path>", "Catalog database to search (without it Search answers UNAVAILABLE)")
+    .option("--token <token>", "Require `authorization: Bearer <token>` (needed off loopback; prefer the MUSICFS_TOKEN variable, flags show in ps)")
+    .option("--json", "Print the ready line as one JSON object")
+    .option("--access-log", "Log one line per call to stderr")
+    .example("musicfs serve --db ~/.local/share/musicfs/catalog.db")
+    .example("MUSICFS_TOKEN=$(openssl rand -hex 16) musicfs serve --listen 0.0.0.0:50051 --db catalog.db")
+    .example("musicfs serve --listen unix:/run/musicfs.sock")
+    .action(async (opts: Record<string, unknown>) => {
+      const listen = opts.listen === undefined ? DEFAULT_LISTEN : String(opts.listen);
+      let addr;
+      try {
+        addr = parseListen(listen);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      // cac turns numeric-looking values into numbers ("00123" → 123), so read the token as typed.
+      const token = rawOption(cli.rawArgs, "--token") ?? (process.env.MUSICFS_TOKEN || undefined);
+      if (!isLoopback(addr) && !token) {
+        throw new UsageError(`--listen ${listen} is reachable from other machines: set a token with MUSICFS_TOKEN or --token`);
+      }
+      const dbPath = opts.db === undefined ? undefined : String(opts.db);
+      const backend = dbPath === undefined ? undefined : await openCatalog(dbPath);
+      const log = (line: string) => process.stderr.write(`musicfs serve: ${line}\n`);
+
+      let stopping = false;
+      const server = await startServer({
+        listen,
+        token,
+        log,
+        accessLog: Boolean(opts.accessLog),
+        services: (router) =>
+          registerMusicfsServices(router, {
+            backend,
+            // Shutdown over the API only for callers who proved who they are (token) or who can
+            // reach the owner-only Unix socket; any local user can reach a loopback port.
+            allowShutdown: addr.kind === "unix" || token !== undefined,
+            onShutdown: () => void stop("Shutdown RPC"),
+          }),
+      }).catch((e: Error) => {
+        throw new UsageError(e.message);
+      });
+
+      async function stop(why: string): Promise<void> {
+        if (stopping) return;
+        stopping = true;
+        log(`${why}: draining and stopping`);
+        await server.close();
+        log("stopped");
+        process.exit(0);
+      }
+      process.on("SIGINT", () => (stopping ? process.exit(130) : void stop("SIGINT")));
+      process.on("SIGTERM", () => void stop("SIGTERM"));
+
+      const tracks = backend ? await backend.trackCount() : null;
+      if (opts.json) {
+        const ready = { event: "ready", address: server.address, protocols: PROTOCOLS, auth: token ? "token" : "none", catalog: dbPath ?? null, tracks, pid: process.pid };
+        process.stdout.write(JSON.stringify(ready) + "\n");
+      } else {
+        const catalog = dbPath ? `catalog ${dbPath} (${tracks} tracks)` : "no catalog (Search answers UNAVAILABLE; pass --db)";
+        process.stdout.write(`musicfs serve: listening on ${server.address} (gRPC, gRPC-Web, Connect; auth ${token ? "bearer token" : "none, loopback only"}; ${catalog})\n`);
+      }
+      // The action returns; the listening socket keeps the process alive until a signal.
+    });
+}
+
+/** The last value given for `name` (as `--name v` or `--name=v`), exactly as typed. */
+function rawOption(argv: string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--") break;
+    if (a === name && i + 1 < argv.length) value = argv[++i];
+    else if (a.startsWith(`${name}=`)) value = a.slice(name.length + 1);
+  }
+  return value;
+}
+
+/** Opens the catalog as a SearchBackend. */
+async function openCatalog(path: string): Promise<SearchBackend> {
+  throw new UsageError(`--db ${path}: the catalog is not part of this build yet`);
+}
