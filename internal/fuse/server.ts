@@ -1,0 +1,216 @@
+// startFuse: lock, clear a stale mount, load the FileSystem in each worker, mount, answer INIT,
+// clone one /dev/fuse fd per worker and let the workers serve. The main thread never reads
+// /dev/fuse after INIT, so its event loop (signals, timers, RPC) stays free.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { fuseClone } from "./libc.ts";
+import { negotiateInit, type Negotiated } from "./init.ts";
+import {
+  abortConnection,
+  acquireMountLock,
+  canonicalMountpoint,
+  clearStaleMount,
+  findMount,
+  type MountLock,
+  type MountMethod,
+  mountFuse,
+  setReadAhead,
+  unmountFuse,
+} from "./mount.ts";
+import { FUSE_DEV_IOC_CLONE } from "./proto.ts";
+import type { FromWorker, ToWorker } from "./worker.ts";
+
+export interface FuseOptions {
+  mountpoint: string;
+  /** Absolute path or URL of a module exporting `createFileSystem(options, {worker})` (or a default factory). */
+  fsModule: string;
+  /** Structured-clonable options passed to the factory in every worker. */
+  fsOptions?: unknown;
+  /** Request-loop workers (default: one per core). */
+  workers?: number;
+  /** Worker entry (default: ./worker.ts next to this file; override for custom bundles). */
+  workerUrl?: string;
+  /** fs type `fuse.<subtype>` (default "musicfs"). */
+  subtype?: string;
+  /** Mount source (default "musicfs"). Stale-mount detection trusts mounts with this source. */
+  fsname?: string;
+  allowOther?: boolean;
+  method?: MountMethod;
+  /** Kernel cache time for names and attributes, seconds (default 1). */
+  entryTimeout?: number;
+  attrTimeout?: number;
+  /** Cache time for ENOENT lookups, seconds (default 0 = not cached). */
+  negativeTimeout?: number;
+  readdirplus?: boolean;
+  /** Mount read-ahead in KiB (default 1024; 0 leaves the kernel's 128). */
+  readAheadKb?: number;
+  lockDir?: string;
+  /** Called when a stale mount was cleared (for logs). */
+  onStaleCleared?: (mountpoint: string) => void;
+}
+
+export interface FuseMount {
+  readonly mountpoint: string;
+  readonly method: MountMethod;
+  readonly negotiated: Negotiated;
+  /** "major:minor" of the mount (minor = /sys/fs/fuse/connections id). */
+  readonly dev: string;
+  /** Unmounts (lazily), waits for the workers to stop, releases the lock. Idempotent. */
+  unmount(): Promise<void>;
+  /** Resolves when every worker has stopped (after unmount, or an external umount). */
+  readonly closed: Promise<void>;
+}
+
+const MIB = 1 << 20;
+
+function waitMessage(w: Worker, type: FromWorker["type"]): Promise<FromWorker> {
+  return new Promise((resolve, reject) => {
+    const onMsg = (ev: MessageEvent<FromWorker>) => {
+      if (ev.data.type === type || ev.data.type === "error") {
+        w.removeEventListener("message", onMsg);
+        if (ev.data.type === "error") reject(new Error(`FUSE worker: ${ev.data.message}`));
+        else resolve(ev.data);
+      }
+    };
+    w.addEventListener("message", onMsg);
+    w.addEventListener("error", (ev) => reject(new Error(`FUSE worker failed to start: ${ev.message}`)), { once: true });
+  });
+}
+
+export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
+  const mountpoint = canonicalMountpoint(opts.mountpoint);
+  const fsname = opts.fsname ?? "musicfs";
+  const nWorkers = Math.max(1, opts.workers ?? os.availableParallelism());
+  const lock: MountLock = acquireMountLock(mountpoint, opts.lockDir);
+  const workers: Worker[] = [];
+  const fds: number[] = [];
+  let mounted: MountMethod | null = null;
+  try {
+    if (clearStaleMount(mountpoint, fsname)) opts.onStaleCleared?.(mountpoint);
+    if (!fs.statSync(mountpoint).isDirectory()) throw new Error(`${mountpoint} is not a directory`);
+
+    // Load the FileSystem in every worker before mounting: a broken module fails here, mount-free.
+    const url = opts.workerUrl ?? new URL("./worker.ts", import.meta.url).href;
+    for (let i = 0; i < nWorkers; i++) workers.push(new Worker(url));
+    await Promise.all(
+      workers.map((w, i) => {
+        const ready = waitMessage(w, "loaded");
+        w.postMessage({ type: "load", fsModule: opts.fsModule, fsOptions: opts.fsOptions, worker: i } satisfies ToWorker);
+        return ready;
+      }),
+    );
+
+    const m = mountFuse({ mountpoint, subtype: opts.subtype ?? "musicfs", fsname, allowOther: opts.allowOther ?? true, method: opts.method });
+    mounted = m.method;
+    fds.push(m.fd);
+    const neg = negotiateInit(m.fd, { maxWrite: MIB, maxPages: 256, readdirplus: opts.readdirplus ?? true, maxBackground: 64 });
+    for (let i = 1; i < nWorkers; i++) {
+      const fd = fs.openSync("/dev/fuse", "r+");
+      fds.push(fd);
+      fuseClone(fd, m.fd, FUSE_DEV_IOC_CLONE);
+    }
+    const info = findMount(mountpoint);
+    const dev = info?.dev ?? "";
+    if (dev && (opts.readAheadKb ?? 1024) > 0) setReadAhead(dev, opts.readAheadKb ?? 1024);
+
+    const exited: Promise<string>[] = workers.map(
+      (w) =>
+        new Promise<string>((resolve) => {
+          w.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
+            if (ev.data.type === "exit") resolve(ev.data.reason);
+          });
+          w.addEventListener("error", (ev) => resolve(`error: ${ev.message}`));
+          w.addEventListener("close", () => resolve("closed"));
+        }),
+    );
+    workers.forEach((w, i) =>
+      w.postMessage({
+        type: "serve",
+        cfg: {
+          fd: fds[i],
+          maxWrite: neg.maxWrite,
+          maxRead: neg.maxRead,
+          entryTimeout: opts.entryTimeout ?? 1,
+          attrTimeout: opts.attrTimeout ?? 1,
+          negativeTimeout: opts.negativeTimeout ?? 0,
+          worker: i,
+        },
+      } satisfies ToWorker),
+    );
+
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      for (const w of workers) w.terminate();
+      for (const fd of fds) {
+        try {
+          fs.closeSync(fd);
+        } catch {}
+      }
+      lock.release();
+    };
+    const closed = Promise.all(exited).then(finish);
+    let unmounting: Promise<void> | null = null;
+    const method = m.method;
+    return {
+      mountpoint,
+      method,
+      negotiated: neg,
+      dev,
+      closed,
+      unmount() {
+        unmounting ??= (async () => {
+          try {
+            unmountFuse(mountpoint, method);
+          } catch (e) {
+            if (!finished) throw e;
+          }
+          // Workers see ENODEV once the kernel drops the connection; if files are still open on
+          // the detached mount that waits for them, so abort the connection after a grace period.
+          const timeout = (ms: number) => new Promise<"timeout">((r) => setTimeout(r, ms, "timeout"));
+          if ((await Promise.race([closed.then(() => "ok" as const), timeout(2000)])) === "timeout") {
+            if (dev) abortConnection(dev);
+            await Promise.race([closed, timeout(1000)]);
+          }
+          finish();
+        })();
+        return unmounting;
+      },
+    };
+  } catch (e) {
+    if (mounted !== null) {
+      try {
+        unmountFuse(mountpoint, mounted);
+      } catch {}
+    }
+    for (const w of workers) w.terminate();
+    for (const fd of fds) {
+      try {
+        fs.closeSync(fd);
+      } catch {}
+    }
+    lock.release();
+    throw e;
+  }
+}
+
+/**
+ * Unmounts on SIGINT/SIGTERM/SIGHUP, then exits (128 + signal number). Returns a function that
+ * removes the handlers.
+ */
+export function unmountOnSignals(m: FuseMount, signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"], exit = true): () => void {
+  const handler = (sig: NodeJS.Signals) => {
+    m.unmount().then(
+      () => exit && process.exit(128 + (os.constants.signals[sig] ?? 0)),
+      (e) => {
+        process.stderr.write(`musicfs: unmount failed: ${String(e)}\n`);
+        if (exit) process.exit(1);
+      },
+    );
+  };
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.off(s, handler);
+  };
+}
