@@ -1,5 +1,5 @@
 // Public surface of the FUSE layer: startFuse + the FileSystem contract. Knows nothing of music.
-export { startFuse, unmountOnSignals, type FuseMount, type FuseOptions } from "./server.ts";
+export { COMPILED, runtimePath, startFuse, unmountOnSignals, type FuseMount, type FuseOptions } from "./server.ts";
 export type { Attr, DirSink, FileSystem, FileSystemFactory, MaybePromise, OpenReply, RequestContext, SetAttrRequest, StatFs } from "./filesystem.ts";
 export { FuseError } from "./errno.ts";
 export * as errno from "./errno.ts";

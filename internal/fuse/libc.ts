@@ -103,10 +103,13 @@ export function pollReadable(fd: number, timeoutMs: number): boolean {
   return r > 0;
 }
 
-/** An AF_UNIX stream socket pair (no CLOEXEC on purpose: one end is handed to a child). */
-export function socketpair(): [number, number] {
+export const SOCK_STREAM = 1;
+export const SOCK_SEQPACKET = 5;
+
+/** An AF_UNIX socket pair (no CLOEXEC on purpose: one end is handed to a child). */
+export function socketpair(type = SOCK_STREAM): [number, number] {
   const sv = new Int32Array(2);
-  if (libc().socketpair(1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, ptr(sv)) !== 0) fail("socketpair");
+  if (libc().socketpair(1 /* AF_UNIX */, type, 0, ptr(sv)) !== 0) fail("socketpair");
   return [sv[0], sv[1]];
 }
 

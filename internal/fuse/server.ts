@@ -28,7 +28,7 @@ export interface FuseOptions {
   fsOptions?: unknown;
   /** Request-loop workers (default: one per core). */
   workers?: number;
-  /** Worker entry (default: ./worker.ts next to this file; override for custom bundles). */
+  /** Worker entry (default: runtimePath("internal/fuse/worker.ts")); override for other bundle layouts. */
   workerUrl?: string;
   /** fs type `fuse.<subtype>` (default "musicfs"). */
   subtype?: string;
@@ -63,6 +63,21 @@ export interface FuseMount {
 
 const MIB = 1 << 20;
 
+/** True inside a `bun build --compile` executable (modules live under /$bunfs/root/). */
+export const COMPILED = import.meta.url.includes("/$bunfs/");
+
+/**
+ * Where a repository file (e.g. "internal/fuse/worker.ts") is at run time: from source, its
+ * absolute path; in a compiled executable, its embedded copy. Bun embeds every entrypoint of
+ * the build at /$bunfs/root/<path relative to the entrypoints' common folder>, so the file must
+ * be listed as an entrypoint and the build's entrypoints must share the repository root as their
+ * common folder (true for ./cmd/musicfs.ts + ./internal/...). Use it for `fsModule` too.
+ */
+export function runtimePath(repoRelative: string): string {
+  if (COMPILED) return `/$bunfs/root/${repoRelative}`;
+  return new URL(`../../${repoRelative}`, import.meta.url).pathname;
+}
+
 function waitMessage(w: Worker, type: FromWorker["type"]): Promise<FromWorker> {
   return new Promise((resolve, reject) => {
     const onMsg = (ev: MessageEvent<FromWorker>) => {
@@ -90,7 +105,7 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
     if (!fs.statSync(mountpoint).isDirectory()) throw new Error(`${mountpoint} is not a directory`);
 
     // Load the FileSystem in every worker before mounting: a broken module fails here, mount-free.
-    const url = opts.workerUrl ?? new URL("./worker.ts", import.meta.url).href;
+    const url = opts.workerUrl ?? runtimePath("internal/fuse/worker.ts");
     for (let i = 0; i < nWorkers; i++) workers.push(new Worker(url));
     await Promise.all(
       workers.map((w, i) => {

@@ -125,31 +125,42 @@ export class Session {
 
   /** Serves until the connection goes away (ENODEV after unmount). Resolves with the reason. */
   async run(): Promise<string> {
-    const fd = this.fd;
-    const inBuf = this.inBuf;
     while (!this.stopped) {
-      if (this.pending.size > 0 && !pollReadable(fd, 1)) {
+      if (this.pending.size > 0 && !pollReadable(this.fd, 1)) {
         await new Promise<void>((r) => setImmediate(r)); // let pending promises settle
         continue;
       }
-      let n: number;
-      try {
-        n = fs.readSync(fd, inBuf, 0, inBuf.length, null);
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        if (code === "EINTR" || code === "EAGAIN" || code === "ENOENT") continue;
-        if (code === "ENODEV" || code === "EBADF") return "unmounted";
-        log(`worker ${this.cfg.worker}: read failed: ${String(e)}`);
-        return `read failed: ${code ?? String(e)}`;
-      }
-      if (n === 0) return "eof";
-      if (n < IN_HEADER_SIZE) {
-        log(`short request of ${n} bytes`);
-        continue;
-      }
-      this.dispatch(n);
+      const end = this.runOnce();
+      if (end !== null) return end;
     }
     return "stopped";
+  }
+
+  /** Reads and answers one request (blocking). Returns null to go on, or why the loop must end. */
+  runOnce(): string | null {
+    const inBuf = this.inBuf;
+    let n: number;
+    try {
+      n = fs.readSync(this.fd, inBuf, 0, inBuf.length, null);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === "EINTR" || code === "EAGAIN" || code === "ENOENT") return null;
+      if (code === "ENODEV" || code === "EBADF") return "unmounted";
+      log(`worker ${this.cfg.worker}: read failed: ${String(e)}`);
+      return `read failed: ${code ?? String(e)}`;
+    }
+    if (n === 0) return "eof";
+    if (n < IN_HEADER_SIZE) {
+      log(`short request of ${n} bytes`);
+      return null;
+    }
+    this.dispatch(n);
+    return this.stopped ? "destroyed" : null;
+  }
+
+  /** Async replies still outstanding. */
+  get pendingCount(): number {
+    return this.pending.size;
   }
 
   stop(): void {

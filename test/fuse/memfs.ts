@@ -57,20 +57,20 @@ class MemFs implements FileSystem {
   constructor(opts: MemFsOptions) {
     this.openReply = { fh: 0, flags: opts.keepCache ? FOPEN_KEEP_CACHE : 0 };
     for (let i = 0; i < this.template.length; i++) this.template[i] = (i * 131) & 255;
-    const root = this.dir(0, "");
-    this.file(root, "hello.txt", new TextEncoder().encode(HELLO));
-    this.file(root, "big.bin", deterministicBytes(BIG_SIZE));
-    this.symlink(root, "link", "hello.txt");
-    const sub = this.dir(root, "sub");
-    const nested = this.dir(sub, "nested");
-    this.file(nested, "deep.txt", new TextEncoder().encode("deep\n"));
-    const slow = this.file(root, "async.txt", new TextEncoder().encode("answered later\n"));
+    const root = this.mkDir(0, "");
+    this.mkFile(root, "hello.txt", new TextEncoder().encode(HELLO));
+    this.mkFile(root, "big.bin", deterministicBytes(BIG_SIZE));
+    this.mkSymlink(root, "link", "hello.txt");
+    const sub = this.mkDir(root, "sub");
+    const nested = this.mkDir(sub, "nested");
+    this.mkFile(nested, "deep.txt", new TextEncoder().encode("deep\n"));
+    const slow = this.mkFile(root, "async.txt", new TextEncoder().encode("answered later\n"));
     this.nodes[slow - 1].async = true;
-    const many = this.dir(root, "many");
+    const many = this.mkDir(root, "many");
     const count = opts.manyCount ?? 100_000;
-    for (let i = 0; i < count; i++) this.file(many, manyName(i), new Uint8Array(0));
+    for (let i = 0; i < count; i++) this.mkFile(many, manyName(i), new Uint8Array(0));
     if (opts.hugeSize) {
-      const h = this.file(root, "huge.bin", new Uint8Array(0));
+      const h = this.mkFile(root, "huge.bin", new Uint8Array(0));
       this.nodes[h - 1].attr.size = opts.hugeSize;
       this.nodes[h - 1].generated = true;
     }
@@ -88,7 +88,7 @@ class MemFs implements FileSystem {
     return ino;
   }
 
-  private dir(parent: number, name: string): number {
+  private mkDir(parent: number, name: string): number {
     const ino = this.add(parent, name, S_IFDIR | 0o755, 4096);
     const n = this.nodes[ino - 1];
     n.children = new Map();
@@ -97,13 +97,13 @@ class MemFs implements FileSystem {
     return ino;
   }
 
-  private file(parent: number, name: string, data: Uint8Array): number {
+  private mkFile(parent: number, name: string, data: Uint8Array): number {
     const ino = this.add(parent, name, S_IFREG | 0o644, data.length);
     this.nodes[ino - 1].data = data;
     return ino;
   }
 
-  private symlink(parent: number, name: string, target: string): number {
+  private mkSymlink(parent: number, name: string, target: string): number {
     const ino = this.add(parent, name, S_IFLNK | 0o777, target.length);
     this.nodes[ino - 1].target = target;
     return ino;
