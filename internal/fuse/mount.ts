@@ -56,6 +56,7 @@ export function mountFuse(spec: MountSpec): Mounted {
 
 function fusermountMount(spec: MountSpec, opts: string[]): number {
   const [mine, theirs] = libc.socketpair();
+  let theirsOpen = true;
   try {
     const all = [`fsname=${spec.fsname}`, `subtype=${spec.subtype}`, ...opts].join(",");
     const r = Bun.spawnSync(["fusermount3", "-o", all, "--", spec.mountpoint], {
@@ -63,14 +64,14 @@ function fusermountMount(spec: MountSpec, opts: string[]): number {
       stdio: ["ignore", "pipe", "pipe", theirs] as unknown as ["ignore", "pipe", "pipe"],
     });
     // Our copy of the child's end must be closed, or recvmsg would wait forever after a failure.
+    // (Closed exactly once: the received fd may reuse its number.)
     fs.closeSync(theirs);
+    theirsOpen = false;
     const fd = r.exitCode === 0 ? libc.recvFd(mine) : -1;
     if (fd < 0) throw new Error(`fusermount3 failed (exit ${r.exitCode}): ${r.stderr.toString().trim()}`);
     return fd;
   } finally {
-    try {
-      fs.closeSync(theirs);
-    } catch {}
+    if (theirsOpen) fs.closeSync(theirs);
     fs.closeSync(mine);
   }
 }
@@ -186,6 +187,7 @@ export function defaultLockDir(): string {
 export function acquireMountLock(mountpoint: string, dir = defaultLockDir()): MountLock {
   const name = `musicfs-${Bun.hash(mountpoint).toString(16)}.lock`;
   const file = path.join(dir, name);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   for (let attempt = 0; attempt < 5; attempt++) {
     const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
     if (!libc.tryFlock(fd)) {

@@ -1,0 +1,20 @@
+// Entry for the compiled-executable test: built with
+//   bun build --compile ./test/fuse/compiled-entry.ts ./internal/fuse/worker.ts ./test/fuse/memfs.ts
+// it mounts the demo FS from the embedded worker and module, reads through the mount, prints
+// one JSON line and unmounts.
+import * as fs from "node:fs";
+import { COMPILED, runtimePath, startFuse } from "../../internal/fuse/index.ts";
+
+const [mountpoint, lockDir] = process.argv.slice(2);
+const m = await startFuse({ mountpoint, lockDir, fsModule: runtimePath("test/fuse/memfs.ts"), fsOptions: { manyCount: 5 }, workers: 2 });
+try {
+  const result = {
+    compiled: COMPILED,
+    names: fs.readdirSync(mountpoint).sort(),
+    hello: fs.readFileSync(`${mountpoint}/hello.txt`, "utf8"),
+    many: fs.readdirSync(`${mountpoint}/many`).length,
+  };
+  process.stdout.write(JSON.stringify(result) + "\n");
+} finally {
+  await m.unmount();
+}

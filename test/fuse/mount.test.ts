@@ -1,0 +1,246 @@
+// Real kernel mounts of the demo FS (test/fuse/memfs.ts): needs root and /dev/fuse, otherwise the
+// suite is skipped with the reason printed. Every mount is undone in afterAll, with `umount -l` as
+// the fallback, so a failing test never leaves a mount behind.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { findMount, type FuseMount, startFuse } from "../../internal/fuse/index.ts";
+import { BIG_SIZE, deterministicBytes, HELLO, manyName } from "./memfs.ts";
+
+const MEMFS = path.join(import.meta.dir, "memfs.ts");
+const CHILD = path.join(import.meta.dir, "serve-child.ts");
+const skipReason = !fs.existsSync("/dev/fuse") ? "no /dev/fuse" : process.getuid?.() !== 0 ? "not root" : "";
+if (skipReason) console.log(`skipping kernel FUSE tests: ${skipReason}`);
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "musicfs-fuse-"));
+const lockDir = path.join(root, "locks");
+const mounts: FuseMount[] = [];
+const children: Bun.Subprocess[] = [];
+
+function mountpoint(name: string): string {
+  const p = path.join(root, name);
+  fs.mkdirSync(p, { recursive: true });
+  return p;
+}
+
+async function mount(mp: string, extra: Partial<Parameters<typeof startFuse>[0]> = {}): Promise<FuseMount> {
+  const m = await startFuse({ mountpoint: mp, fsModule: MEMFS, lockDir, workers: 2, ...extra });
+  mounts.push(m);
+  return m;
+}
+
+function sha256(b: Uint8Array): string {
+  return createHash("sha256").update(b).digest("hex");
+}
+
+function run(cmd: string[]): { code: number; out: string; err: string } {
+  const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode ?? -1, out: r.stdout.toString(), err: r.stderr.toString() };
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+/** Starts serve-child.ts on mp and waits for its "ready" line. */
+async function startChild(mp: string, signals = false): Promise<Bun.Subprocess<"ignore", "pipe", "inherit">> {
+  const p = Bun.spawn([process.execPath, CHILD, mp, lockDir, signals ? "signals" : ""], { stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  children.push(p);
+  const reader = p.stdout.getReader();
+  let text = "";
+  const deadline = Date.now() + 10_000;
+  while (!text.includes("\n") && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  if (!text.startsWith("ready")) throw new Error(`child did not get ready: ${JSON.stringify(text)}`);
+  return p;
+}
+
+afterAll(async () => {
+  for (const c of children) c.kill("SIGKILL");
+  for (const m of mounts) await m.unmount().catch(() => {});
+  // Fallback: anything still mounted under our temp dir (a failed test, a killed child).
+  for (const name of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+    const p = path.join(root, name);
+    if (findMount(p)) Bun.spawnSync(["umount", "-l", p]);
+  }
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe.skipIf(skipReason !== "")("kernel mount of the demo FS", () => {
+  let mp = "";
+  let m: FuseMount;
+  const bigSha = sha256(deterministicBytes(BIG_SIZE));
+
+  beforeAll(async () => {
+    mp = mountpoint("main");
+    m = await mount(mp);
+  });
+
+  test("negotiates 7.x with 1 MiB requests", () => {
+    expect(m.negotiated.major).toBe(7);
+    expect(m.negotiated.maxWrite).toBe(1 << 20);
+    expect(m.negotiated.maxRead).toBe(1 << 20);
+    expect(findMount(mp)?.fstype).toBe("fuse.musicfs");
+  });
+
+  test("ls shows the tree", () => {
+    const r = run(["ls", "-la", mp]);
+    expect(r.code).toBe(0);
+    for (const name of ["hello.txt", "big.bin", "link -> hello.txt", "sub", "many", "async.txt"]) expect(r.out).toContain(name);
+    expect(fs.readdirSync(mp).sort()).toEqual(["async.txt", "big.bin", "hello.txt", "link", "many", "sub"]);
+    expect(fs.readdirSync(path.join(mp, "sub/nested"))).toEqual(["deep.txt"]);
+  });
+
+  test("stat reports sizes and modes", () => {
+    const big = fs.statSync(path.join(mp, "big.bin"));
+    expect(big.isFile()).toBe(true);
+    expect(big.size).toBe(BIG_SIZE);
+    expect(big.mode).toBe(0o100644);
+    expect(big.mtimeMs).toBe(1_700_000_000_250);
+    const dir = fs.statSync(path.join(mp, "sub"));
+    expect(dir.isDirectory()).toBe(true);
+    expect(dir.mode).toBe(0o040755);
+    const link = fs.lstatSync(path.join(mp, "link"));
+    expect(link.isSymbolicLink()).toBe(true);
+    expect(link.size).toBe("hello.txt".length);
+    expect(run(["stat", "-c", "%s %a %F", path.join(mp, "big.bin")]).out.trim()).toBe(`${BIG_SIZE} 644 regular file`);
+    expect(run(["stat", "-f", "-c", "%b %S", mp]).out.trim()).toBe("1000 4096");
+  });
+
+  test("cat and read return the exact bytes (sha256)", () => {
+    const cat = Bun.spawnSync(["cat", path.join(mp, "big.bin")], { stdout: "pipe" });
+    expect(cat.stdout.length).toBe(BIG_SIZE);
+    expect(sha256(cat.stdout)).toBe(bigSha);
+    expect(sha256(fs.readFileSync(path.join(mp, "big.bin")))).toBe(bigSha);
+    expect(fs.readFileSync(path.join(mp, "hello.txt"), "utf8")).toBe(HELLO);
+    expect(fs.readFileSync(path.join(mp, "sub/nested/deep.txt"), "utf8")).toBe("deep\n");
+    // A range read that straddles a 1 MiB request boundary.
+    const fd = fs.openSync(path.join(mp, "big.bin"), "r");
+    const b = Buffer.alloc(100_000);
+    expect(fs.readSync(fd, b, 0, b.length, (1 << 20) - 50_000)).toBe(b.length);
+    fs.closeSync(fd);
+    expect(sha256(b)).toBe(sha256(deterministicBytes(BIG_SIZE).subarray((1 << 20) - 50_000, (1 << 20) + 50_000)));
+  });
+
+  test("readlink and reading through the symlink", () => {
+    expect(fs.readlinkSync(path.join(mp, "link"))).toBe("hello.txt");
+    expect(run(["readlink", path.join(mp, "link")]).out).toBe("hello.txt\n");
+    expect(fs.readFileSync(path.join(mp, "link"), "utf8")).toBe(HELLO);
+  });
+
+  test("an asynchronously answered read", () => {
+    expect(fs.readFileSync(path.join(mp, "async.txt"), "utf8")).toBe("answered later\n");
+  });
+
+  test("a 100 000-entry directory lists every name exactly once", () => {
+    const names = fs.readdirSync(path.join(mp, "many"));
+    expect(names.length).toBe(100_000);
+    expect(new Set(names).size).toBe(100_000);
+    expect(names[0]).toBe(manyName(0));
+    expect(names[99_999]).toBe(manyName(99_999));
+    for (let i = 0; i < 100_000; i += 997) expect(names[i]).toBe(manyName(i));
+    const ls = run(["ls", "-f", path.join(mp, "many")]);
+    const lines = ls.out.split("\n").filter(Boolean);
+    expect(lines.length).toBe(100_002); // with . and ..
+    expect(new Set(lines).size).toBe(100_002);
+  });
+
+  test("writes fail with EROFS", () => {
+    expect(codeOf(() => fs.writeFileSync(path.join(mp, "new.txt"), "x"))).toBe("EROFS");
+    expect(codeOf(() => fs.openSync(path.join(mp, "hello.txt"), "r+"))).toBe("EROFS");
+    expect(codeOf(() => fs.mkdirSync(path.join(mp, "d")))).toBe("EROFS");
+    expect(codeOf(() => fs.unlinkSync(path.join(mp, "hello.txt")))).toBe("EROFS");
+    expect(codeOf(() => fs.renameSync(path.join(mp, "hello.txt"), path.join(mp, "h2")))).toBe("EROFS");
+    expect(codeOf(() => fs.symlinkSync("x", path.join(mp, "s")))).toBe("EROFS");
+    expect(codeOf(() => fs.chmodSync(path.join(mp, "hello.txt"), 0o600))).toBe("EROFS");
+    const touch = run(["touch", path.join(mp, "hello.txt")]);
+    expect(touch.code).not.toBe(0);
+    expect(touch.err).toContain("Read-only file system");
+  });
+
+  test("missing names are ENOENT", () => {
+    expect(codeOf(() => fs.statSync(path.join(mp, "nope")))).toBe("ENOENT");
+    expect(codeOf(() => fs.readFileSync(path.join(mp, "sub/nope")))).toBe("ENOENT");
+    expect(codeOf(() => fs.readdirSync(path.join(mp, "nope/deeper")))).toBe("ENOENT");
+  });
+
+  test("parallel readers all see the same bytes", async () => {
+    const file = path.join(mp, "big.bin");
+    const procs = Array.from({ length: 4 }, () => Bun.spawn(["sha256sum", file], { stdout: "pipe" }));
+    const reads = Array.from({ length: 4 }, () => fs.promises.readFile(file));
+    const sums = await Promise.all(procs.map(async (p) => (await new Response(p.stdout).text()).split(" ")[0]));
+    expect(sums).toEqual(Array(4).fill(bigSha));
+    expect((await Promise.all(reads)).map(sha256)).toEqual(Array(4).fill(bigSha));
+  });
+
+  test("a second daemon on the same mountpoint is refused by the lock", async () => {
+    await expect(startFuse({ mountpoint: mp, fsModule: MEMFS, lockDir, workers: 1 })).rejects.toThrow(/already served/);
+    expect(fs.readFileSync(path.join(mp, "hello.txt"), "utf8")).toBe(HELLO); // still serving
+  });
+
+  test("unmount is clean: workers stop, the mountpoint is an empty directory again", async () => {
+    await m.unmount();
+    await m.closed;
+    expect(findMount(mp)).toBeNull();
+    expect(fs.readdirSync(mp)).toEqual([]);
+    // The lock is released: mounting again works.
+    const again = await mount(mp, { workers: 1 });
+    expect(fs.readFileSync(path.join(mp, "hello.txt"), "utf8")).toBe(HELLO);
+    await again.unmount();
+    expect(findMount(mp)).toBeNull();
+  });
+});
+
+describe.skipIf(skipReason !== "")("daemon lifecycle across processes", () => {
+  test("a live child holds the lock; after kill -9 the dead mount is cleared on the next start", async () => {
+    const mp = mountpoint("stale");
+    const child = await startChild(mp);
+    expect(fs.readFileSync(path.join(mp, "hello.txt"), "utf8")).toBe(HELLO);
+    await expect(startFuse({ mountpoint: mp, fsModule: MEMFS, lockDir, workers: 1 })).rejects.toThrow(/already served/);
+    child.kill("SIGKILL");
+    await child.exited;
+    expect(codeOf(() => fs.statSync(mp))).toBe("ENOTCONN");
+    let cleared = "";
+    const m = await mount(mp, { workers: 1, onStaleCleared: (p) => (cleared = p) });
+    expect(cleared).toBe(mp);
+    expect(fs.readFileSync(path.join(mp, "hello.txt"), "utf8")).toBe(HELLO);
+    await m.unmount();
+    expect(findMount(mp)).toBeNull();
+    expect(fs.readdirSync(mp)).toEqual([]);
+  });
+
+  test("SIGTERM unmounts cleanly through unmountOnSignals", async () => {
+    const mp = mountpoint("signals");
+    const child = await startChild(mp, true);
+    expect(fs.readdirSync(mp)).toContain("hello.txt");
+    child.kill("SIGTERM");
+    expect(await child.exited).toBe(128 + 15);
+    expect(findMount(mp)).toBeNull();
+    expect(fs.readdirSync(mp)).toEqual([]);
+  });
+
+  test("mounting through fusermount3 (fd received over SCM_RIGHTS)", async () => {
+    if (!Bun.which("fusermount3")) {
+      console.log("skipped fusermount3 path: fusermount3 not installed (apt-get install fuse3)");
+      return;
+    }
+    const mp = mountpoint("fusermount");
+    const m = await mount(mp, { method: "fusermount", workers: 1 });
+    expect(m.method).toBe("fusermount");
+    expect(findMount(mp)?.fstype).toBe("fuse.musicfs");
+    expect(fs.readFileSync(path.join(mp, "link"), "utf8")).toBe(HELLO);
+    await m.unmount();
+    expect(findMount(mp)).toBeNull();
+  });
+});
