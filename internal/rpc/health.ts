@@ -55,17 +55,19 @@ export function healthService(state: HealthState): ServiceImpl<typeof Health> {
       // The spec: an unknown service is reported as SERVICE_UNKNOWN, not an error.
       yield create(HealthCheckResponseSchema, { status: state.status(req.service) ?? Status.SERVICE_UNKNOWN });
       if (!state.isServing) return;
-      await new Promise<void>((resolve) => {
+      // Resolves true when the status changed (shutdown), false when the client went away.
+      const changed = await new Promise<boolean>((resolve) => {
         const off = state.onChange(() => {
           off();
-          resolve();
+          resolve(true);
         });
         ctx.signal.addEventListener("abort", () => {
           off();
-          resolve();
+          resolve(false);
         });
       });
-      if (!ctx.signal.aborted) yield create(HealthCheckResponseSchema, { status: state.status(req.service) ?? Status.SERVICE_UNKNOWN });
+      // The only change is to NOT_SERVING, after which the stream ends so draining can finish.
+      if (changed) yield create(HealthCheckResponseSchema, { status: state.status(req.service) ?? Status.SERVICE_UNKNOWN });
     },
   };
 }

@@ -101,9 +101,15 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      const grace = opts.shutdownGraceMs ?? 5000;
+      // Order matters: health flips first (Watch streams report NOT_SERVING and end by
+      // themselves), unary calls in flight get to finish, and only long-lived streams still open
+      // after a moment are told to stop through their handler context's signal.
       health.markShuttingDown();
+      const stopStreams = setTimeout(() => shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable)), Math.min(grace / 2, 1000));
+      await dual.close(grace);
+      clearTimeout(stopStreams);
       shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
-      await dual.close(opts.shutdownGraceMs ?? 5000);
       if (addr.kind === "unix") fs.rmSync(addr.path, { force: true });
     })();
     return closing;
