@@ -157,11 +157,23 @@ export function setReadAhead(dev: string, kb: number): boolean {
   }
 }
 
-/** Aborts a FUSE connection (wakes a hung daemon's readers with ENODEV). Needs fusectl mounted. */
+const FUSECTL = "/sys/fs/fuse/connections";
+
+/**
+ * Aborts a FUSE connection (every blocked read of its daemon fails with ENODEV, every waiting
+ * caller gets ECONNABORTED). Used when an unmount is held up by files still open on the detached
+ * mount. Mounts fusectl first when it is missing (root only).
+ */
 export function abortConnection(dev: string): boolean {
   const minor = dev.split(":")[1];
+  const file = `${FUSECTL}/${minor}/abort`;
+  if (!fs.existsSync(file) && isRoot()) {
+    try {
+      libc.mount("fusectl", FUSECTL, "fusectl", 0, "");
+    } catch {}
+  }
   try {
-    fs.writeFileSync(`/sys/fs/fuse/connections/${minor}/abort`, "1");
+    fs.writeFileSync(file, "1");
     return true;
   } catch {
     return false;

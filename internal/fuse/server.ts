@@ -45,6 +45,8 @@ export interface FuseOptions {
   /** Mount read-ahead in KiB (default 1024; 0 leaves the kernel's 128). */
   readAheadKb?: number;
   lockDir?: string;
+  /** How long unmount waits for open files on the detached mount before aborting the connection (ms, default 2000). */
+  unmountGraceMs?: number;
   /** Called when a stale mount was cleared (for logs). */
   onStaleCleared?: (mountpoint: string) => void;
 }
@@ -184,7 +186,7 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
           // Workers see ENODEV once the kernel drops the connection; if files are still open on
           // the detached mount that waits for them, so abort the connection after a grace period.
           const timeout = (ms: number) => new Promise<"timeout">((r) => setTimeout(r, ms, "timeout"));
-          if ((await Promise.race([closed.then(() => "ok" as const), timeout(2000)])) === "timeout") {
+          if ((await Promise.race([closed.then(() => "ok" as const), timeout(opts.unmountGraceMs ?? 2000)])) === "timeout") {
             if (dev) abortConnection(dev);
             await Promise.race([closed, timeout(1000)]);
           }

@@ -230,6 +230,23 @@ describe.skipIf(skipReason !== "")("daemon lifecycle across processes", () => {
     expect(fs.readdirSync(mp)).toEqual([]);
   });
 
+  test("unmount completes while a file is still open (connection aborted after the grace period)", async () => {
+    const mp = mountpoint("busy");
+    const m = await mount(mp, { workers: 1, unmountGraceMs: 200 });
+    const fd = fs.openSync(path.join(mp, "hello.txt"), "r");
+    try {
+      const t0 = performance.now();
+      await m.unmount();
+      await m.closed;
+      expect(performance.now() - t0).toBeLessThan(5000);
+      expect(findMount(mp)).toBeNull();
+      // The detached mount is dead now: reading the old fd fails instead of hanging.
+      expect(codeOf(() => fs.readSync(fd, Buffer.alloc(10), 0, 10, 0))).toBeDefined();
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
   test("mounting through fusermount3 (fd received over SCM_RIGHTS)", async () => {
     if (!Bun.which("fusermount3")) {
       console.log("skipped fusermount3 path: fusermount3 not installed (apt-get install fuse3)");
