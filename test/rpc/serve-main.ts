@@ -7,13 +7,17 @@ import { UsageError } from "../../internal/cli/index.ts";
 const cli = cac("musicfs");
 register(cli);
 cli.help();
-cli.parse(process.argv, { run: false });
-try {
-  await cli.runMatchedCommand();
-} catch (e) {
-  if (e instanceof UsageError) {
-    process.stderr.write(`musicfs: ${e.message}\n`);
-    process.exit(2);
+// No top-level await, like the real entry: the compiled executable is built with --bytecode.
+async function main(): Promise<void> {
+  cli.parse(process.argv, { run: false });
+  try {
+    await cli.runMatchedCommand();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`musicfs: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
   }
-  throw e;
 }
+void main();
