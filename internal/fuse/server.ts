@@ -65,8 +65,11 @@ export interface FuseMount {
 
 const MIB = 1 << 20;
 
-/** True inside a `bun build --compile` executable (modules live under /$bunfs/root/). */
-export const COMPILED = import.meta.url.includes("/$bunfs/");
+/**
+ * True inside a `bun build --compile` executable (modules live under /$bunfs/root/). Tested on
+ * Bun.main: with --bytecode, import.meta.url still names the original source file.
+ */
+export const COMPILED = Bun.main.startsWith("/$bunfs/");
 
 /**
  * Where a repository file (e.g. "internal/fuse/worker.ts") is at run time: from source, its
@@ -185,10 +188,19 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
           }
           // Workers see ENODEV once the kernel drops the connection; if files are still open on
           // the detached mount that waits for them, so abort the connection after a grace period.
-          const timeout = (ms: number) => new Promise<"timeout">((r) => setTimeout(r, ms, "timeout"));
-          if ((await Promise.race([closed.then(() => "ok" as const), timeout(opts.unmountGraceMs ?? 2000)])) === "timeout") {
+          // A pending timer would keep the process alive after a fast unmount: clear it.
+          const waitClosed = async (ms: number): Promise<boolean> => {
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            const timedOut = new Promise<boolean>((r) => (timer = setTimeout(r, ms, false)));
+            try {
+              return await Promise.race([closed.then(() => true), timedOut]);
+            } finally {
+              clearTimeout(timer);
+            }
+          };
+          if (!(await waitClosed(opts.unmountGraceMs ?? 2000))) {
             if (dev) abortConnection(dev);
-            await Promise.race([closed, timeout(1000)]);
+            await waitClosed(1000);
           }
           finish();
         })();

@@ -5,6 +5,8 @@
 import * as fs from "node:fs";
 import { COMPILED, runtimePath, startFuse } from "../../internal/fuse/index.ts";
 
+// No top-level await: the product is built with --bytecode, which needs CommonJS-compatible code.
+async function main(): Promise<void> {
 const [mountpoint, lockDir] = process.argv.slice(2);
 const m = await startFuse({ mountpoint, lockDir, fsModule: runtimePath("test/fuse/memfs.ts"), fsOptions: { manyCount: 5 }, workers: 2 });
 try {
@@ -18,3 +20,9 @@ try {
 } finally {
   await m.unmount();
 }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

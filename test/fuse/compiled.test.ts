@@ -1,5 +1,5 @@
 // The worker must run from a `bun build --compile` executable: builds test/fuse/compiled-entry.ts
-// with internal/fuse/worker.ts and the demo FS as extra entrypoints, runs it (it mounts, reads,
+// (--minify --bytecode, as the product build) with internal/fuse/worker.ts and the demo FS as extra entrypoints, runs it (it mounts, reads,
 // unmounts) and checks its output. Needs root and /dev/fuse like the other kernel tests.
 import { afterAll, expect, test } from "bun:test";
 import * as fs from "node:fs";
@@ -21,7 +21,7 @@ afterAll(() => {
 test.skipIf(skipReason !== "")("mounts from a compiled executable with the embedded worker", () => {
   const exe = path.join(dir, "fuse-demo");
   const build = Bun.spawnSync(
-    [process.execPath, "build", "--compile", "--minify", "./test/fuse/compiled-entry.ts", "./internal/fuse/worker.ts", "./test/fuse/memfs.ts", "--outfile", exe],
+    [process.execPath, "build", "--compile", "--minify", "--bytecode", "./test/fuse/compiled-entry.ts", "./internal/fuse/worker.ts", "./test/fuse/memfs.ts", "--outfile", exe],
     { cwd: REPO, stdout: "pipe", stderr: "pipe" },
   );
   expect(build.exitCode, build.stderr.toString()).toBe(0);
