@@ -1,0 +1,89 @@
+// Catalog schema as an ordered list of migrations. `schema_version` holds the number applied;
+// opening a catalog applies the missing ones in one transaction. Never edit a shipped migration:
+// append a new one.
+
+/** bm25 column weights, in FTS column order (title, artist, album, album_artist, genre, composer). */
+export const BM25_WEIGHTS = [6, 10, 5, 4, 2, 2] as const;
+export const FTS_COLUMNS = ["title", "artist", "album", "album_artist", "genre", "composer"] as const;
+export const TRIGRAM_COLUMNS = [...FTS_COLUMNS, "path"] as const;
+
+const ftsCols = FTS_COLUMNS.join(", ");
+const triCols = TRIGRAM_COLUMNS.join(", ");
+const newCols = (cols: readonly string[]) => cols.map((c) => `new.${c}`).join(", ");
+const oldCols = (cols: readonly string[]) => cols.map((c) => `old.${c}`).join(", ");
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: tracks, word index (FTS5), substring index (trigram), triggers keeping both in sync.
+  `
+  CREATE TABLE tracks (
+    id                  INTEGER PRIMARY KEY,
+    origin              TEXT    NOT NULL DEFAULT 'local',
+    path                TEXT    NOT NULL,
+    size                INTEGER NOT NULL,
+    mtime_ms            INTEGER NOT NULL,
+    fingerprint         TEXT,
+    format              TEXT    NOT NULL,
+    duration_ms         INTEGER,
+    bitrate             INTEGER,
+    sample_rate         INTEGER,
+    title               TEXT,
+    artist              TEXT,
+    album               TEXT,
+    album_artist        TEXT,
+    genre               TEXT,
+    composer            TEXT,
+    year                INTEGER,
+    track_no            INTEGER,
+    disc_no             INTEGER,
+    mb_recording_id     TEXT,
+    mb_album_id         TEXT,
+    mb_artist_id        TEXT,
+    mb_album_artist_id  TEXT,
+    mb_release_group_id TEXT,
+    has_cover           INTEGER NOT NULL DEFAULT 0,
+    parse_error         TEXT,
+    added_at            INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL,
+    UNIQUE (origin, path)
+  );
+  CREATE INDEX idx_tracks_path ON tracks(path);
+  CREATE INDEX idx_tracks_fingerprint ON tracks(fingerprint);
+  CREATE INDEX idx_tracks_artist_album ON tracks(artist COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no);
+  CREATE INDEX idx_tracks_album ON tracks(album COLLATE NOCASE);
+  CREATE INDEX idx_tracks_title ON tracks(title COLLATE NOCASE);
+  CREATE INDEX idx_tracks_year ON tracks(year);
+  CREATE INDEX idx_tracks_genre ON tracks(genre COLLATE NOCASE);
+  CREATE INDEX idx_tracks_added ON tracks(added_at);
+
+  -- Words: case- and diacritics-insensitive ("bjork" finds "Björk"); prefix indexes keep
+  -- 2- and 3-character prefix queries (beat*) cheap.
+  CREATE VIRTUAL TABLE tracks_fts USING fts5(
+    ${ftsCols},
+    content = 'tracks', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+  );
+  INSERT INTO tracks_fts(tracks_fts, rank) VALUES ('rank', 'bm25(${BM25_WEIGHTS.join(", ")})');
+  -- Substrings inside words ("etalli" finds "Metallica"), also in paths.
+  CREATE VIRTUAL TABLE tracks_tri USING fts5(
+    ${triCols},
+    content = 'tracks', content_rowid = 'id',
+    tokenize = 'trigram remove_diacritics 1'
+  );
+  CREATE VIRTUAL TABLE tracks_vocab USING fts5vocab(tracks_fts, row);
+
+  CREATE TRIGGER tracks_ai AFTER INSERT ON tracks BEGIN
+    INSERT INTO tracks_fts(rowid, ${ftsCols}) VALUES (new.id, ${newCols(FTS_COLUMNS)});
+    INSERT INTO tracks_tri(rowid, ${triCols}) VALUES (new.id, ${newCols(TRIGRAM_COLUMNS)});
+  END;
+  CREATE TRIGGER tracks_ad AFTER DELETE ON tracks BEGIN
+    INSERT INTO tracks_fts(tracks_fts, rowid, ${ftsCols}) VALUES ('delete', old.id, ${oldCols(FTS_COLUMNS)});
+    INSERT INTO tracks_tri(tracks_tri, rowid, ${triCols}) VALUES ('delete', old.id, ${oldCols(TRIGRAM_COLUMNS)});
+  END;
+  CREATE TRIGGER tracks_au AFTER UPDATE OF ${triCols} ON tracks BEGIN
+    INSERT INTO tracks_fts(tracks_fts, rowid, ${ftsCols}) VALUES ('delete', old.id, ${oldCols(FTS_COLUMNS)});
+    INSERT INTO tracks_tri(tracks_tri, rowid, ${triCols}) VALUES ('delete', old.id, ${oldCols(TRIGRAM_COLUMNS)});
+    INSERT INTO tracks_fts(rowid, ${ftsCols}) VALUES (new.id, ${newCols(FTS_COLUMNS)});
+    INSERT INTO tracks_tri(rowid, ${triCols}) VALUES (new.id, ${newCols(TRIGRAM_COLUMNS)});
+  END;
+  `,
+];
