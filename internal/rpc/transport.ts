@@ -58,6 +58,9 @@ export function createDualServer(handler: RequestHandler, onError: (where: strin
     sock.on("error", () => sock.destroy());
     let buffered: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => sock.destroy(), SNIFF_TIMEOUT_MS);
+    // Neither a silent client nor one that left early may keep the process alive.
+    timer.unref();
+    sock.once("close", () => clearTimeout(timer));
     const onData = (chunk: Buffer) => {
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       const verdict = sniff(buffered);
