@@ -28,6 +28,16 @@ export interface Mounted {
 
 const isRoot = (): boolean => typeof process.getuid === "function" && process.getuid() === 0;
 
+/** allow_other needs root, or `user_allow_other` in /etc/fuse.conf (fusermount3 refuses it otherwise). */
+export function defaultAllowOther(): boolean {
+  if (isRoot()) return true;
+  try {
+    return /^\s*user_allow_other\s*$/m.test(fs.readFileSync("/etc/fuse.conf", "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 /** Absolute, symlink-free path without touching the mountpoint itself (a dead mount fails stat). */
 export function canonicalMountpoint(mountpoint: string): string {
   const abs = path.resolve(mountpoint);

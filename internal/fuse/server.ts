@@ -10,6 +10,7 @@ import {
   acquireMountLock,
   canonicalMountpoint,
   clearStaleMount,
+  defaultAllowOther,
   findMount,
   type MountLock,
   type MountMethod,
@@ -34,6 +35,7 @@ export interface FuseOptions {
   subtype?: string;
   /** Mount source (default "musicfs"). Stale-mount detection trusts mounts with this source. */
   fsname?: string;
+  /** Let other users (and root) use the mount. Default: as root yes; otherwise when /etc/fuse.conf has user_allow_other. */
   allowOther?: boolean;
   method?: MountMethod;
   /** Kernel cache time for names and attributes, seconds (default 1). */
@@ -97,6 +99,19 @@ function waitMessage(w: Worker, type: FromWorker["type"]): Promise<FromWorker> {
   });
 }
 
+/** A clone of master (added to `owned`), or master itself when /dev/fuse cannot be opened. */
+function cloneOrShare(master: number, owned: number[]): number {
+  let fd: number;
+  try {
+    fd = fs.openSync("/dev/fuse", "r+");
+  } catch {
+    return master;
+  }
+  owned.push(fd);
+  fuseClone(fd, master, FUSE_DEV_IOC_CLONE);
+  return fd;
+}
+
 export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
   const mountpoint = canonicalMountpoint(opts.mountpoint);
   const fsname = opts.fsname ?? "musicfs";
@@ -120,15 +135,15 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
       }),
     );
 
-    const m = mountFuse({ mountpoint, subtype: opts.subtype ?? "musicfs", fsname, allowOther: opts.allowOther ?? true, method: opts.method });
+    const m = mountFuse({ mountpoint, subtype: opts.subtype ?? "musicfs", fsname, allowOther: opts.allowOther ?? defaultAllowOther(), method: opts.method });
     mounted = m.method;
     fds.push(m.fd);
     const neg = negotiateInit(m.fd, { maxWrite: MIB, maxPages: 256, readdirplus: opts.readdirplus ?? true, maxBackground: 64 });
-    for (let i = 1; i < nWorkers; i++) {
-      const fd = fs.openSync("/dev/fuse", "r+");
-      fds.push(fd);
-      fuseClone(fd, m.fd, FUSE_DEV_IOC_CLONE);
-    }
+    // One cloned fd per worker (each clone has its own processing queue, so replies never wait on
+    // another worker's lock). Without access to /dev/fuse (non-root, mode 0600) the workers share
+    // the fd fusermount3 gave us: the kernel hands each request to exactly one reader either way.
+    const workerFds = [m.fd];
+    for (let i = 1; i < nWorkers; i++) workerFds.push(cloneOrShare(m.fd, fds));
     const info = findMount(mountpoint);
     const dev = info?.dev ?? "";
     if (dev && (opts.readAheadKb ?? 1024) > 0) setReadAhead(dev, opts.readAheadKb ?? 1024);
@@ -147,7 +162,7 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
       w.postMessage({
         type: "serve",
         cfg: {
-          fd: fds[i],
+          fd: workerFds[i],
           maxWrite: neg.maxWrite,
           maxRead: neg.maxRead,
           entryTimeout: opts.entryTimeout ?? 1,

@@ -247,6 +247,40 @@ describe.skipIf(skipReason !== "")("daemon lifecycle across processes", () => {
     }
   });
 
+  test("as a non-root user: fusermount3 mounts (fd over SCM_RIGHTS) and fusermount3 -uz unmounts", () => {
+    const setpriv = Bun.which("setpriv");
+    const unshare = Bun.which("unshare");
+    if (!Bun.which("fusermount3") || !setpriv) {
+      console.log("skipped non-root mount: needs fusermount3 (apt-get install fuse3) and setpriv");
+      return;
+    }
+    const worldRw = (fs.statSync("/dev/fuse").mode & 0o006) === 0o006;
+    if (!worldRw && !unshare) {
+      console.log("skipped non-root mount: /dev/fuse is not world-accessible and unshare is missing");
+      return;
+    }
+    fs.chmodSync(root, 0o711); // mkdtemp made it 0700: let nobody traverse it
+    const home = mountpoint("nobody-home");
+    const mp = mountpoint("nobody-mnt");
+    fs.chownSync(home, 65534, 65534);
+    fs.chownSync(mp, 65534, 65534);
+    const asNobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, CHILD, mp, path.join(home, "locks"), "selfcheck"];
+    let cmd = asNobody;
+    if (!worldRw) {
+      // fusermount3 opens /dev/fuse as the calling user; here it is 0600. Give the child a private
+      // mount namespace whose /dev/fuse is a 0666 node bound over the real one (nothing outside
+      // that namespace changes, and its mounts vanish with it).
+      const node = path.join(root, "fuse-dev");
+      const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+      cmd = [unshare!, "-m", "--propagation", "private", "sh", "-c",
+        `mknod ${q(node)} c 10 229 && chmod 666 ${q(node)} && mount --bind ${q(node)} /dev/fuse && exec ${asNobody.map(q).join(" ")}`];
+    }
+    const r = Bun.spawnSync(cmd, { env: { PATH: process.env.PATH ?? "", HOME: home, TMPDIR: home }, stdout: "pipe", stderr: "pipe", timeout: 20_000 });
+    expect(r.exitCode, r.stderr.toString()).toBe(0);
+    expect(JSON.parse(r.stdout.toString())).toEqual({ uid: 65534, method: "fusermount", hello: HELLO, size: BIG_SIZE, many: 10 });
+    expect(findMount(mp)).toBeNull();
+  });
+
   test("mounting through fusermount3 (fd received over SCM_RIGHTS)", async () => {
     if (!Bun.which("fusermount3")) {
       console.log("skipped fusermount3 path: fusermount3 not installed (apt-get install fuse3)");
