@@ -153,3 +153,86 @@ describe("Session dispatch", () => {
     expect(reply()).toBeNull();
   });
 });
+
+describe("Session routing to optional FS methods", () => {
+  const [k2, d2] = socketpair(SOCK_SEQPACKET);
+  afterAll(() => {
+    fs.closeSync(k2);
+    fs.closeSync(d2);
+  });
+  const calls: unknown[][] = [];
+  const attr = { ino: 9, mode: 0o040755, size: 0, nlink: 2, uid: 0, gid: 0, mtime: 0 };
+  const base = createFileSystem({ manyCount: 0 });
+  const rw: FileSystem = Object.assign(Object.create(base) as FileSystem, {
+    mkdir: (p: number, name: string, mode: number) => (calls.push(["mkdir", p, name, mode]), attr),
+    unlink: (p: number, name: string) => (calls.push(["unlink", p, name]), 0),
+    rmdir: (p: number, name: string) => (calls.push(["rmdir", p, name]), -errno.ENOTEMPTY),
+    rename: (p: number, n: number | string, np: number, nn: string, flags: number) => (calls.push(["rename", p, n, np, nn, flags]), 0),
+    symlink: (p: number, name: string, target: string) => (calls.push(["symlink", p, name, target]), attr),
+    write: (ino: number, fh: number, off: number, data: Uint8Array) => (calls.push(["write", ino, fh, off, Buffer.from(data).toString()]), data.length),
+    getxattr: (_ino: number, name: string) => (name === "user.k" ? Buffer.from("value") : -errno.ENODATA),
+    listxattr: () => ["user.k", "user.j"],
+  });
+  const s = new Session(rw, { fd: d2, maxWrite: 1 << 20, maxRead: 1 << 20, entryTimeout: 1, attrTimeout: 1, negativeTimeout: 2.5, worker: 0 });
+  function req(opcode: number, nodeid: number, body: Uint8Array) {
+    const b = Buffer.alloc(40 + body.length);
+    b.writeUInt32LE(b.length, 0);
+    b.writeUInt32LE(opcode, 4);
+    b.writeBigUInt64LE(BigInt(++unique), 8);
+    b.writeBigUInt64LE(BigInt(nodeid), 16);
+    b.set(body, 40);
+    fs.writeSync(k2, b);
+    expect(s.runOnce()).toBeNull();
+    const out = Buffer.alloc(1 << 16);
+    const n = fs.readSync(k2, out);
+    return { len: n, error: out.readInt32LE(4), body: out.subarray(16, n) };
+  }
+
+  test("write ops decode their arguments and reply in the right shape", () => {
+    expect(req(Op.MKDIR, 1, Buffer.concat([u32s(0o777, 0o022), cstr("newdir")])).len).toBe(16 + 128);
+    expect(req(Op.UNLINK, 1, cstr("gone")).len).toBe(16);
+    expect(req(Op.RMDIR, 1, cstr("full")).error).toBe(-errno.ENOTEMPTY);
+    const newdir = Buffer.alloc(8);
+    newdir.writeUInt32LE(7);
+    req(Op.RENAME, 1, Buffer.concat([newdir, cstr("a"), cstr("b")]));
+    req(Op.RENAME2, 1, Buffer.concat([newdir, u32s(1, 0), cstr("c"), cstr("d")]));
+    expect(req(Op.SYMLINK, 1, Buffer.concat([cstr("ln"), cstr("../target")])).len).toBe(16 + 128);
+    const w = req(Op.WRITE, 3, Buffer.concat([Buffer.alloc(8), Buffer.from([5, 0, 0, 0, 0, 0, 0, 0]), u32s(4, 0), Buffer.alloc(16), Buffer.from("data")]));
+    expect([w.len, w.body.readUInt32LE(0)]).toEqual([16 + 8, 4]);
+    expect(calls).toEqual([
+      ["mkdir", 1, "newdir", 0o755],
+      ["unlink", 1, "gone"],
+      ["rmdir", 1, "full"],
+      ["rename", 1, "a", 7, "b", 0],
+      ["rename", 1, "c", 7, "d", 1],
+      ["symlink", 1, "ln", "../target"],
+      ["write", 3, 0, 5, "data"],
+    ]);
+  });
+
+  test("GETXATTR: size query, value, ERANGE, ENODATA; LISTXATTR as NUL-separated names", () => {
+    const q = req(Op.GETXATTR, 1, Buffer.concat([u32s(0, 0), cstr("user.k")]));
+    expect([q.len, q.body.readUInt32LE(0)]).toEqual([16 + 8, 5]);
+    expect(req(Op.GETXATTR, 1, Buffer.concat([u32s(64, 0), cstr("user.k")])).body.toString()).toBe("value");
+    expect(req(Op.GETXATTR, 1, Buffer.concat([u32s(2, 0), cstr("user.k")])).error).toBe(-errno.ERANGE);
+    expect(req(Op.GETXATTR, 1, Buffer.concat([u32s(64, 0), cstr("user.x")])).error).toBe(-errno.ENODATA);
+    expect(req(Op.LISTXATTR, 1, u32s(0, 0)).body.readUInt32LE(0)).toBe(14);
+    expect(req(Op.LISTXATTR, 1, u32s(100, 0)).body.toString()).toBe("user.k\0user.j\0");
+  });
+
+  test("a missing name is cached as a negative entry when negativeTimeout is set", () => {
+    const r = req(Op.LOOKUP, 1, cstr("nope"));
+    expect([r.len, r.error]).toEqual([16 + 128, 0]);
+    expect(Number(r.body.readBigUInt64LE(0))).toBe(0); // nodeid 0 = negative entry
+    expect(Number(r.body.readBigUInt64LE(16))).toBe(2); // entry_valid seconds
+    expect(r.body.readUInt32LE(32)).toBe(500_000_000);
+  });
+
+  test("READLINK, STATFS, ACCESS defaults", () => {
+    const link = base.lookup(1, "link", { uid: 0, gid: 0, pid: 0 }) as { ino: number };
+    expect(req(Op.READLINK, link.ino, new Uint8Array(0)).body.toString()).toBe("hello.txt");
+    const st = req(Op.STATFS, 1, new Uint8Array(0));
+    expect([st.len, Number(st.body.readBigUInt64LE(0)), st.body.readUInt32LE(40)]).toEqual([16 + 80, 1000, 4096]);
+    expect(req(Op.ACCESS, 1, u32s(4, 0)).len).toBe(16);
+  });
+});
