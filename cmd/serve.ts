@@ -1,7 +1,9 @@
 // `musicfs serve`: the search and control API on one port (gRPC, gRPC-Web, Connect), wiring only.
 import type { CAC } from "cac";
+import * as fs from "node:fs";
+import { openCatalog } from "../internal/catalog/index.ts";
 import { UsageError } from "../internal/cli/index.ts";
-import { DEFAULT_LISTEN, isLoopback, parseListen, registerMusicfsServices, startServer, type SearchBackend } from "../internal/rpc/index.ts";
+import { catalogBackend, DEFAULT_LISTEN, isLoopback, parseListen, registerMusicfsServices, startServer, type SearchBackend } from "../internal/rpc/index.ts";
 
 const PROTOCOLS = ["grpc", "grpc-web", "connect"];
 
@@ -30,7 +32,7 @@ export function register(cli: CAC): void {
         throw new UsageError(`--listen ${listen} is reachable from other machines: set a token with MUSICFS_TOKEN or --token`);
       }
       const dbPath = opts.db === undefined ? undefined : String(opts.db);
-      const backend = dbPath === undefined ? undefined : await openCatalog(dbPath);
+      const backend = dbPath === undefined ? undefined : await openCatalogBackend(dbPath);
       const log = (line: string) => process.stderr.write(`musicfs serve: ${line}\n`);
 
       let stopping = false;
@@ -86,7 +88,14 @@ function rawOption(argv: string[], name: string): string | undefined {
   return value;
 }
 
-/** Opens the catalog as a SearchBackend. */
-async function openCatalog(path: string): Promise<SearchBackend> {
-  throw new UsageError(`--db ${path}: the catalog is not part of this build yet`);
+/** Opens an existing catalog read-only (serve never writes it; a scanner may, thanks to WAL). */
+async function openCatalogBackend(path: string): Promise<SearchBackend> {
+  if (!fs.existsSync(path)) throw new UsageError(`--db ${path}: no catalog there (create one by scanning a library first)`);
+  let db;
+  try {
+    db = openCatalog(path, { readonly: true });
+  } catch (e) {
+    throw new UsageError(`--db ${path}: ${(e as Error).message}`);
+  }
+  return catalogBackend(db, null);
 }
