@@ -2,7 +2,7 @@
 import type { CAC } from "cac";
 import * as fs from "node:fs";
 import { openCatalog } from "../internal/catalog/index.ts";
-import { UsageError } from "../internal/cli/index.ts";
+import { EXIT_FAILURE, UsageError } from "../internal/cli/index.ts";
 import { catalogBackend, DEFAULT_LISTEN, isLoopback, parseListen, registerMusicfsServices, startServer, type SearchBackend } from "../internal/rpc/index.ts";
 
 const PROTOCOLS = ["grpc", "grpc-web", "connect"];
@@ -50,6 +50,11 @@ export function register(cli: CAC): void {
             onShutdown: () => void stop("Shutdown RPC"),
           }),
       }).catch((e: Error) => {
+        // A busy port or an unwritable socket path is a runtime failure, not a usage mistake.
+        if (e.message.startsWith("cannot listen")) {
+          process.stderr.write(`musicfs serve: ${e.message}\n`);
+          process.exit(EXIT_FAILURE);
+        }
         throw new UsageError(e.message);
       });
 

@@ -26,7 +26,7 @@ export interface StartServerOptions {
   listen: string;
   /** Required for a non-loopback address; then every call but health checks must carry it. */
   token?: string;
-  // biome-ignore lint: the array holds registrations of different services
+  /** Registrations (any mix of services), or a function that registers on the router itself. */
   services: ServiceRegistration<any>[] | ((router: ConnectRouter) => void);
   /** Server log lines (ready, errors, optional access log); never contains the token. */
   log?: (line: string) => void;

@@ -96,6 +96,16 @@ describe("musicfs serve", () => {
     expect(fs.existsSync(sock)).toBe(false);
   });
 
+  test("a port already in use exits 1 with the reason", async () => {
+    const a = await serve(["--listen", "127.0.0.1:0", "--json"]);
+    const taken = JSON.parse(a.ready).address.replace("http://", "");
+    const p = Bun.spawn([BUN, MAIN, "serve", "--listen", taken], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
+    expect(await p.exited).toBe(1);
+    expect(await new Response(p.stderr).text()).toContain(`cannot listen on ${taken}`);
+    a.proc.kill("SIGTERM");
+    expect(await a.proc.exited).toBe(0);
+  });
+
   test("bad --listen values are usage errors", async () => {
     for (const [listen, msg] of [
       ["/tmp/x.sock", "write unix:/tmp/x.sock"],
