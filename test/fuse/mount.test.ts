@@ -202,6 +202,40 @@ describe.skipIf(skipReason !== "")("kernel mount of the demo FS", () => {
   });
 });
 
+describe.skipIf(skipReason !== "")("write operations routed to an FS that has them", () => {
+  test("mkdir, create+write, truncate, chmod, rename, symlink, unlink, rmdir through the kernel", async () => {
+    const mp = mountpoint("rw");
+    const m = await mount(mp, { fsModule: path.join(import.meta.dir, "rwfs.ts"), workers: 1 });
+    try {
+      fs.mkdirSync(path.join(mp, "a/b"), { recursive: true });
+      expect(fs.statSync(path.join(mp, "a/b")).isDirectory()).toBe(true);
+      const payload = deterministicBytes(3 * 1024 * 1024 + 17);
+      fs.writeFileSync(path.join(mp, "a/b/f.bin"), payload);
+      expect(fs.statSync(path.join(mp, "a/b/f.bin")).size).toBe(payload.length);
+      expect(sha256(fs.readFileSync(path.join(mp, "a/b/f.bin")))).toBe(sha256(payload));
+      expect(run(["sh", "-c", `echo hello > ${mp}/a/t.txt && cat ${mp}/a/t.txt`]).out).toBe("hello\n");
+      fs.truncateSync(path.join(mp, "a/t.txt"), 2);
+      expect(fs.readFileSync(path.join(mp, "a/t.txt"), "utf8")).toBe("he");
+      fs.chmodSync(path.join(mp, "a/t.txt"), 0o600);
+      expect(fs.statSync(path.join(mp, "a/t.txt")).mode & 0o7777).toBe(0o600);
+      fs.renameSync(path.join(mp, "a/b/f.bin"), path.join(mp, "a/moved.bin"));
+      expect(run(["mv", `${mp}/a/t.txt`, `${mp}/t2.txt`]).code).toBe(0);
+      expect(fs.readdirSync(path.join(mp, "a")).sort()).toEqual(["b", "moved.bin"]);
+      expect(fs.readFileSync(path.join(mp, "t2.txt"), "utf8")).toBe("he");
+      fs.symlinkSync("a/moved.bin", path.join(mp, "ln"));
+      expect(fs.readlinkSync(path.join(mp, "ln"))).toBe("a/moved.bin");
+      expect(codeOf(() => fs.rmdirSync(path.join(mp, "a")))).toBe("ENOTEMPTY");
+      fs.unlinkSync(path.join(mp, "a/moved.bin"));
+      fs.rmdirSync(path.join(mp, "a/b"));
+      fs.rmdirSync(path.join(mp, "a"));
+      expect(fs.readdirSync(mp).sort()).toEqual(["ln", "t2.txt"]);
+      expect(codeOf(() => fs.linkSync(path.join(mp, "t2.txt"), path.join(mp, "hard")))).toBe("EROFS"); // no link method
+    } finally {
+      await m.unmount();
+    }
+  });
+});
+
 describe.skipIf(skipReason !== "")("daemon lifecycle across processes", () => {
   test("a live child holds the lock; after kill -9 the dead mount is cleared on the next start", async () => {
     const mp = mountpoint("stale");
