@@ -202,6 +202,32 @@ describe.skipIf(skipReason !== "")("kernel mount of the demo FS", () => {
   });
 });
 
+describe.skipIf(skipReason !== "")("start-up failures leave nothing behind", () => {
+  test("a module without a factory fails before mounting and releases the lock", async () => {
+    const mp = mountpoint("badmodule");
+    const bad = path.join(root, "bad-fs.ts");
+    fs.writeFileSync(bad, "export const nothing = 1;\n");
+    await expect(startFuse({ mountpoint: mp, fsModule: bad, lockDir, workers: 1 })).rejects.toThrow(/createFileSystem/);
+    expect(findMount(mp)).toBeNull();
+    const m = await mount(mp, { workers: 1 }); // lock released
+    await m.unmount();
+  });
+
+  test("a factory that throws is reported with its message", async () => {
+    const mp = mountpoint("throwing");
+    const bad = path.join(root, "throwing-fs.ts");
+    fs.writeFileSync(bad, "export function createFileSystem() { throw new Error('catalog missing'); }\n");
+    await expect(startFuse({ mountpoint: mp, fsModule: bad, lockDir, workers: 2 })).rejects.toThrow(/catalog missing/);
+    expect(findMount(mp)).toBeNull();
+  });
+
+  test("a mountpoint that is not a directory is refused", async () => {
+    const file = path.join(root, "plain-file");
+    fs.writeFileSync(file, "x");
+    await expect(startFuse({ mountpoint: file, fsModule: MEMFS, lockDir, workers: 1 })).rejects.toThrow(/not a directory/);
+  });
+});
+
 describe.skipIf(skipReason !== "")("write operations routed to an FS that has them", () => {
   test("mkdir, create+write, truncate, chmod, rename, symlink, unlink, rmdir through the kernel", async () => {
     const mp = mountpoint("rw");
