@@ -126,9 +126,11 @@ export class Session {
   /** Serves until the connection goes away (ENODEV after unmount). Resolves with the reason. */
   async run(): Promise<string> {
     while (!this.stopped) {
-      if (this.pending.size > 0 && !pollReadable(this.fd, 1)) {
-        await new Promise<void>((r) => setImmediate(r)); // let pending promises settle
-        continue;
+      if (this.pending.size > 0) {
+        // Async replies outstanding: give the event loop a turn before every request (a steady
+        // stream of requests must not starve them), then wait for the fd at most 1 ms.
+        await new Promise<void>((r) => setImmediate(r));
+        if (this.pending.size > 0 && !pollReadable(this.fd, 1)) continue;
       }
       const end = this.runOnce();
       if (end !== null) return end;
@@ -146,6 +148,7 @@ export class Session {
       const code = (e as { code?: string }).code;
       if (code === "EINTR" || code === "EAGAIN" || code === "ENOENT") return null;
       if (code === "ENODEV" || code === "EBADF") return "unmounted";
+      if (code === "ECONNABORTED") return "aborted";
       log(`worker ${this.cfg.worker}: read failed: ${String(e)}`);
       return `read failed: ${code ?? String(e)}`;
     }

@@ -139,8 +139,12 @@ describe.skipIf(skipReason !== "")("kernel mount of the demo FS", () => {
     expect(fs.readFileSync(path.join(mp, "link"), "utf8")).toBe(HELLO);
   });
 
-  test("an asynchronously answered read", () => {
+  test("asynchronously answered reads, alone and mixed with synchronous ones", async () => {
     expect(fs.readFileSync(path.join(mp, "async.txt"), "utf8")).toBe("answered later\n");
+    const slow = Array.from({ length: 16 }, () => fs.promises.readFile(path.join(mp, "async.txt"), "utf8"));
+    const fast = Array.from({ length: 4 }, () => fs.promises.readFile(path.join(mp, "big.bin")));
+    expect(await Promise.all(slow)).toEqual(Array(16).fill("answered later\n"));
+    expect((await Promise.all(fast)).map(sha256)).toEqual(Array(4).fill(bigSha));
   });
 
   test("a 100 000-entry directory lists every name exactly once", () => {
