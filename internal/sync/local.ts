@@ -210,6 +210,7 @@ export async function syncFolders(src: string, dst: string, opts: SyncOptions = 
       try {
         const literal = writeOne(job, dstRoot, index, fds, params, useDelta, attempts, (n) => {
           written += n;
+          opts.onProgress?.(written, toWrite, job.rel);
         });
         if (job.dst) stats.files.changed++;
         else stats.files.new++;

@@ -1,0 +1,16 @@
+// Test entry: runs one sync in its own process so a test can kill -9 it at any moment.
+//   bun test/sync/child.ts local SRC DST
+//   bun test/sync/child.ts push SRC musicfs://HOST:PORT/NAME TOKEN
+//   bun test/sync/child.ts pull musicfs://HOST:PORT/NAME DST TOKEN
+import { syncFolders } from "../../internal/sync/index.ts";
+import { parseRemoteSpec, syncRemote } from "../../internal/sync/remote/index.ts";
+
+const [mode, a, b, token] = process.argv.slice(2);
+const stats =
+  mode === "local"
+    ? await syncFolders(a, b, { delete: true })
+    : mode === "push"
+      ? await syncRemote({ src: a, push: parseRemoteSpec(b) }, { delete: true, token })
+      : await syncRemote({ pull: parseRemoteSpec(a), dst: b }, { delete: true, token });
+process.stdout.write(JSON.stringify(stats) + "\n");
+process.exit(stats.errors.length > 0 ? 1 : 0);
