@@ -5,12 +5,14 @@ import pkg from "../package.json" with { type: "json" };
 import { EXIT_USAGE, UsageError } from "../internal/cli/index.ts";
 import { register as registerChunk } from "./chunk.ts";
 import { register as registerDiff } from "./diff.ts";
+import { register as registerMount } from "./mount.ts";
 import { registerPlaceholders } from "./not-yet.ts";
 
 function buildCli() {
   const cli = cac("musicfs");
   registerChunk(cli);
   registerDiff(cli);
+  registerMount(cli);
   registerPlaceholders(cli, ["sync", "mount", "serve", "bench"]);
   cli.help();
   cli.option("-v, --version", "Print the version");

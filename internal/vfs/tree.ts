@@ -16,12 +16,12 @@ export interface VfsTrack extends TemplateTrack {
   mtimeMs: number;
 }
 
-export interface VfsFile {
+export interface VfsFile<T extends VfsTrack = VfsTrack> {
   kind: "file";
   ino: number;
   parent: number;
   name: string;
-  track: VfsTrack;
+  track: T;
 }
 
 export interface VfsDir {
@@ -35,23 +35,24 @@ export interface VfsDir {
   mtimeMs: number;
 }
 
-export type VfsNode = VfsFile | VfsDir;
+export type VfsNode<T extends VfsTrack = VfsTrack> = VfsFile<T> | VfsDir;
 
 function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export class VfsTree {
-  private readonly nodes = new Map<number, VfsNode>();
+/** T: the caller's track type (a catalog row), kept on each file node. */
+export class VfsTree<T extends VfsTrack = VfsTrack> {
+  private readonly nodes = new Map<number, VfsNode<T>>();
   readonly template: CompiledTemplate;
 
   private constructor(template: CompiledTemplate) {
     this.template = template;
   }
 
-  static build(tracks: Iterable<VfsTrack>, template: string | CompiledTemplate = DEFAULT_TEMPLATE): VfsTree {
+  static build<T extends VfsTrack>(tracks: Iterable<T>, template: string | CompiledTemplate = DEFAULT_TEMPLATE): VfsTree<T> {
     const tpl = typeof template === "string" ? compileTemplate(template) : template;
-    const tree = new VfsTree(tpl);
+    const tree = new VfsTree<T>(tpl);
     const root: VfsDir = { kind: "dir", ino: ROOT_INO, parent: ROOT_INO, name: "", names: [], children: new Map(), mtimeMs: 0 };
     tree.nodes.set(ROOT_INO, root);
     // Sorting by id makes collision suffixes stable: the older track keeps the plain name.
@@ -80,7 +81,7 @@ export class VfsTree {
       const base = segs[segs.length - 1];
       let name = base;
       for (let n = 2; dir.children.has(name); n++) name = withCollisionSuffix(base, n, false);
-      const file: VfsFile = { kind: "file", ino: FILE_INO_BASE + track.id, parent: dir.ino, name, track };
+      const file: VfsFile<T> = { kind: "file", ino: FILE_INO_BASE + track.id, parent: dir.ino, name, track };
       tree.nodes.set(file.ino, file);
       dir.children.set(name, file.ino);
       if (track.mtimeMs > root.mtimeMs) root.mtimeMs = track.mtimeMs;
@@ -93,11 +94,11 @@ export class VfsTree {
     return this.nodes.size;
   }
 
-  node(ino: number): VfsNode | undefined {
+  node(ino: number): VfsNode<T> | undefined {
     return this.nodes.get(ino);
   }
 
-  lookup(parent: number, name: string): VfsNode | undefined {
+  lookup(parent: number, name: string): VfsNode<T> | undefined {
     const dir = this.nodes.get(parent);
     if (!dir || dir.kind !== "dir") return undefined;
     const ino = dir.children.get(name);
@@ -105,8 +106,8 @@ export class VfsTree {
   }
 
   /** Resolves "/a/b/c" (or "a/b/c") to a node. */
-  resolve(path: string): VfsNode | undefined {
-    let node: VfsNode | undefined = this.nodes.get(ROOT_INO);
+  resolve(path: string): VfsNode<T> | undefined {
+    let node: VfsNode<T> | undefined = this.nodes.get(ROOT_INO);
     for (const part of path.split("/")) {
       if (!part) continue;
       if (!node || node.kind !== "dir") return undefined;
@@ -123,7 +124,7 @@ export class VfsTree {
   }
 
   /** The file node of a catalog id, if the tree holds it. */
-  fileOfTrack(trackId: number): VfsFile | undefined {
+  fileOfTrack(trackId: number): VfsFile<T> | undefined {
     const n = this.nodes.get(FILE_INO_BASE + trackId);
     return n?.kind === "file" ? n : undefined;
   }

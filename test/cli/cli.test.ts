@@ -106,7 +106,7 @@ describe("musicfs CLI", () => {
   });
 
   test("placeholders for subsystems not built yet say so and exit 2", () => {
-    for (const c of ["mount"]) {
+    for (const c of ["bench"]) {
       const r = runCli([c, "x"]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("not available yet");

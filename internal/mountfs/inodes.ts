@@ -1,0 +1,27 @@
+// Inode ranges of the mounted tree. Every number is derived from stable data (catalog ids, folder
+// paths, query strings), so inodes survive remounts and every FUSE worker computes the same ones
+// without sharing state. All stay below 2^53 (exact in a JS number).
+import { FILE_INO_BASE, ROOT_INO } from "../vfs/index.ts";
+
+export { FILE_INO_BASE, ROOT_INO };
+
+/** Search result symlinks: RESULT_INO_BASE + catalog id (the same track in two queries is one inode). */
+export const RESULT_INO_BASE = 2 ** 51;
+/** The hidden /.search folder. */
+export const SEARCH_DIR_INO = 2 ** 52;
+/** Query folders: QUERY_INO_BASE + a 40-bit hash of the query text. */
+export const QUERY_INO_BASE = 2 ** 52 + 2 ** 44;
+const QUERY_SPAN = 2 ** 40;
+
+export type InodeKind = "tree" | "result" | "search-root" | "query";
+
+export function kindOf(ino: number): InodeKind {
+  if (ino >= QUERY_INO_BASE) return "query";
+  if (ino === SEARCH_DIR_INO) return "search-root";
+  if (ino >= RESULT_INO_BASE) return "result";
+  return "tree";
+}
+
+export function queryIno(query: string): number {
+  return QUERY_INO_BASE + Number(BigInt.asUintN(64, BigInt(Bun.hash.xxHash3(query))) % BigInt(QUERY_SPAN));
+}

@@ -1,0 +1,245 @@
+// The FUSE file system of `musicfs mount`: the catalog's tracks in a tree rendered from a path
+// template, plus hidden search folders (/.search/<query>/) whose entries are symlinks into the
+// tree. Built once per FUSE worker from the catalog (SQLite, WAL: readers never block a scan).
+// Bytes come from each track's file on its (local) origin, read straight into the reply buffer.
+import type { Database } from "bun:sqlite";
+import * as fs from "node:fs";
+import { allTracks, openCatalog, type Track } from "../catalog/index.ts";
+import { errno, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs } from "../fuse/index.ts";
+import { DEFAULT_TEMPLATE, VfsTree, type VfsNode } from "../vfs/index.ts";
+import { FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
+import { QueryRunner } from "./queries.ts";
+
+export interface MusicFsOptions {
+  /** Catalog database file. */
+  db: string;
+  /** Path template (default: the predecessor's). */
+  template?: string;
+  /** Absolute mountpoint: search results link to `${mountpoint}/<tree path>`. */
+  mountpoint: string;
+  uid: number;
+  gid: number;
+  /** Most results a search folder lists (default 1000). */
+  searchLimit?: number;
+}
+
+const S_IFDIR = 0o040000;
+const S_IFREG = 0o100000;
+const S_IFLNK = 0o120000;
+const O_ACCMODE = 3;
+const O_TRUNC = 0o1000;
+const O_APPEND = 0o2000;
+
+export class MusicFs implements FileSystem {
+  private readonly tree: VfsTree<Track>;
+  private readonly queries: QueryRunner;
+  private readonly listings = new Map<number, { names: string[]; attrs: Attr[] }>();
+  private nextFh = 1;
+  private readonly mountTime = Date.now() / 1000;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: MusicFsOptions,
+  ) {
+    this.tree = VfsTree.build(allTracks(db).map(withFormat), opts.template ?? DEFAULT_TEMPLATE);
+    this.queries = new QueryRunner(db, opts.searchLimit ?? 1000);
+  }
+
+  // --- attributes -------------------------------------------------------------------------
+
+  private dirAttr(ino: number, mtimeMs: number): Attr {
+    return { ino, mode: S_IFDIR | 0o555, size: 4096, nlink: 2, uid: this.opts.uid, gid: this.opts.gid, mtime: mtimeMs ? mtimeMs / 1000 : this.mountTime };
+  }
+
+  private nodeAttr(node: VfsNode<Track>): Attr {
+    if (node.kind === "dir") return this.dirAttr(node.ino, node.mtimeMs);
+    const t = node.track;
+    return { ino: node.ino, mode: S_IFREG | 0o444, size: t.size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: t.mtimeMs / 1000 };
+  }
+
+  private resultTarget(trackId: number): string | null {
+    const file = this.tree.fileOfTrack(trackId);
+    if (!file) return null;
+    return this.opts.mountpoint.replace(/\/+$/, "") + this.tree.pathOf(file.ino);
+  }
+
+  private resultAttr(trackId: number): Attr | number {
+    const target = this.resultTarget(trackId);
+    if (target === null) return -errno.ENOENT;
+    const t = this.tree.fileOfTrack(trackId)!.track;
+    return { ino: RESULT_INO_BASE + trackId, mode: S_IFLNK | 0o777, size: Buffer.byteLength(target), nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: t.mtimeMs / 1000 };
+  }
+
+  getattr(ino: number): Attr | number {
+    switch (kindOf(ino)) {
+      case "tree": {
+        const node = this.tree.node(ino);
+        return node ? this.nodeAttr(node) : -errno.ENOENT;
+      }
+      case "search-root":
+        return this.dirAttr(SEARCH_DIR_INO, 0);
+      case "query":
+        return this.queries.queryOf(ino) === null ? -errno.ENOENT : this.dirAttr(ino, 0);
+      case "result":
+        return this.resultAttr(ino - RESULT_INO_BASE);
+    }
+  }
+
+  // --- names ------------------------------------------------------------------------------
+
+  lookup(parent: number, name: string): Attr | number {
+    if (parent === ROOT_INO && name === ".search") return this.dirAttr(SEARCH_DIR_INO, 0);
+    switch (kindOf(parent)) {
+      case "tree": {
+        const node = this.tree.lookup(parent, name);
+        return node ? this.nodeAttr(node) : -errno.ENOENT;
+      }
+      case "search-root": {
+        const r = this.queries.register(name);
+        return r < 0 ? r : this.dirAttr(queryIno(name), 0);
+      }
+      case "query": {
+        const entry = this.queries.results(parent)?.find((e) => e.name === name);
+        return entry ? this.resultAttr(entry.trackId) : -errno.ENOENT;
+      }
+      default:
+        return -errno.ENOTDIR;
+    }
+  }
+
+  readlink(ino: number): string | number {
+    if (kindOf(ino) !== "result") return -errno.EINVAL;
+    return this.resultTarget(ino - RESULT_INO_BASE) ?? -errno.ENOENT;
+  }
+
+  // --- directories ------------------------------------------------------------------------
+
+  opendir(ino: number): OpenReply | number {
+    const kind = kindOf(ino);
+    if (kind === "tree") {
+      const node = this.tree.node(ino);
+      if (!node) return -errno.ENOENT;
+      if (node.kind !== "dir") return -errno.ENOTDIR;
+      return { fh: 0 };
+    }
+    if (kind === "search-root") return { fh: 0 };
+    if (kind === "query") {
+      // Run the query once per opendir, so paging through a listing sees one consistent result.
+      const listing = this.listingOf(ino, true);
+      if (!listing) return -errno.ENOENT;
+      const fh = this.nextFh++;
+      this.listings.set(fh, listing);
+      return { fh };
+    }
+    return -errno.ENOTDIR;
+  }
+
+  private listingOf(ino: number, fresh = false): { names: string[]; attrs: Attr[] } | null {
+    const results = this.queries.results(ino, fresh);
+    if (!results) return null;
+    const live = results.filter((e) => typeof this.resultAttr(e.trackId) !== "number");
+    return { names: live.map((e) => e.name), attrs: live.map((e) => this.resultAttr(e.trackId) as Attr) };
+  }
+
+  releasedir(_ino: number, fh: number): number {
+    this.listings.delete(fh);
+    return 0;
+  }
+
+  readdir(ino: number, fh: number, offset: number, out: DirSink): number {
+    const kind = kindOf(ino);
+    if (kind === "tree") {
+      const node = this.tree.node(ino);
+      if (!node || node.kind !== "dir") return -errno.ENOTDIR;
+      for (let i = offset; i < node.names.length; i++) {
+        const child = this.tree.node(node.children.get(node.names[i])!)!;
+        if (!out.add(node.names[i], this.nodeAttr(child), i + 1)) break;
+      }
+      return 0;
+    }
+    if (kind === "search-root") return 0; // hidden: lists nothing, but any query can be looked up
+    // opendir may have run in another worker: then list the (briefly cached) results here.
+    const listing = this.listings.get(fh) ?? this.listingOf(ino);
+    if (!listing) return -errno.ENOENT;
+    for (let i = offset; i < listing.names.length; i++) if (!out.add(listing.names[i], listing.attrs[i], i + 1)) break;
+    return 0;
+  }
+
+  // --- files ------------------------------------------------------------------------------
+
+  open(ino: number, flags: number): OpenReply | number {
+    if ((flags & O_ACCMODE) !== 0 || flags & (O_TRUNC | O_APPEND)) return -errno.EROFS;
+    if (kindOf(ino) !== "tree") return -errno.EINVAL;
+    const node = this.tree.node(ino);
+    if (!node) return -errno.ENOENT;
+    if (node.kind !== "file") return -errno.EISDIR;
+    let fd: number;
+    try {
+      fd = fs.openSync(node.track.path, "r");
+    } catch (e) {
+      logError(`open ${node.track.path}`, e);
+      return -errno.errnoOf(e);
+    }
+    // Keep the page cache across opens only while the origin file is what the catalog says;
+    // a file changed since the scan is read fresh every time.
+    const st = fs.fstatSync(fd);
+    const unchanged = st.size === node.track.size && Math.abs(st.mtimeMs - node.track.mtimeMs) < 1;
+    // The file handle is the descriptor itself: FUSE workers are threads of one process and share
+    // its descriptor table, and the kernel may send this file's reads to any worker.
+    return { fh: fd, flags: unchanged ? FOPEN_KEEP_CACHE : 0 };
+  }
+
+  read(_ino: number, fh: number, offset: number, size: number, dst: Uint8Array): number {
+    try {
+      return fs.readSync(fh, dst, 0, size, offset);
+    } catch (e) {
+      logError("read", e);
+      return -errno.errnoOf(e);
+    }
+  }
+
+  release(_ino: number, fh: number): number {
+    try {
+      fs.closeSync(fh);
+    } catch {
+      /* already closed: nothing to release */
+    }
+    return 0;
+  }
+
+  /** A read-only file system as big as the library: no free space, one inode per node. */
+  statfs(): StatFs {
+    const bytes = (this.db.query("SELECT COALESCE(SUM(size), 0) AS s FROM tracks").get() as { s: number }).s;
+    return { blocks: Math.ceil(bytes / 4096), bfree: 0, bavail: 0, files: this.tree.size, ffree: 0, bsize: 4096, frsize: 4096, namelen: 255 };
+  }
+
+  access(ino: number, mask: number, _ctx: RequestContext): number {
+    const W_OK = 2;
+    if (mask & W_OK) return -errno.EROFS;
+    const attr = this.getattr(ino);
+    return typeof attr === "number" ? attr : 0;
+  }
+
+  destroy(): void {
+    this.db.close();
+  }
+}
+
+function withFormat(t: Track): Track {
+  return t.format ? t : { ...t, format: "bin" };
+}
+
+function logError(what: string, e: unknown): void {
+  // Workers log with writeSync: console output from workers can be lost.
+  try {
+    fs.writeSync(2, `musicfs mount: ${what}: ${(e as Error)?.message ?? String(e)}\n`);
+  } catch {
+    /* stderr closed: nothing to do */
+  }
+}
+
+/** The factory the FUSE workers call (one file system per worker). */
+export function createFileSystem(options: unknown): MusicFs {
+  const o = options as MusicFsOptions;
+  return new MusicFs(openCatalog(o.db), o);
+}

@@ -1,0 +1,78 @@
+// Search folders: /.search/<query>/ lists `NNN. Artist - Title.ext` entries for the hits.
+// A query folder's inode is a hash of its text; the text itself is kept in the catalog
+// (mount_queries) because the kernel may look a query up in one FUSE worker and list it in another.
+import type { Database } from "bun:sqlite";
+import { errno } from "../fuse/index.ts";
+import { QueryError, search } from "../search/index.ts";
+import { sanitizeName } from "../vfs/index.ts";
+import { queryIno } from "./inodes.ts";
+
+export interface ResultEntry {
+  name: string;
+  trackId: number;
+}
+
+/** Results are reused for lookups within this window; each opendir runs the query afresh. */
+const RESULT_TTL_MS = 5000;
+
+export class QueryRunner {
+  private readonly known = new Map<number, string>();
+  private readonly cache = new Map<number, { at: number; entries: ResultEntry[] }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly limit: number,
+  ) {
+    db.run("CREATE TABLE IF NOT EXISTS mount_queries (ino INTEGER PRIMARY KEY, query TEXT NOT NULL)");
+  }
+
+  /** Checks a query folder name; 0 when it is a valid query (even with no hits), else -EINVAL. */
+  register(query: string): number {
+    const ino = queryIno(query);
+    if (this.known.get(ino) === query) return 0;
+    try {
+      this.run(query, 1);
+    } catch (e) {
+      if (e instanceof QueryError) return -errno.EINVAL;
+      throw e;
+    }
+    this.known.set(ino, query);
+    this.db.query("INSERT OR REPLACE INTO mount_queries (ino, query) VALUES (?, ?)").run(ino, query);
+    return 0;
+  }
+
+  queryOf(ino: number): string | null {
+    const known = this.known.get(ino);
+    if (known !== undefined) return known;
+    const row = this.db.query("SELECT query FROM mount_queries WHERE ino = ?").get(ino) as { query: string } | null;
+    if (row) this.known.set(ino, row.query);
+    return row?.query ?? null;
+  }
+
+  /** The entries of a query folder, or null if the inode is unknown. */
+  results(ino: number, fresh = false): ResultEntry[] | null {
+    const query = this.queryOf(ino);
+    if (query === null) return null;
+    const cached = this.cache.get(ino);
+    if (!fresh && cached && Date.now() - cached.at < RESULT_TTL_MS) return cached.entries;
+    let entries: ResultEntry[];
+    try {
+      entries = this.run(query, this.limit);
+    } catch (e) {
+      if (e instanceof QueryError) return [];
+      throw e;
+    }
+    this.cache.set(ino, { at: Date.now(), entries });
+    return entries;
+  }
+
+  private run(query: string, limit: number): ResultEntry[] {
+    const { hits } = search(this.db, query, { limit });
+    const width = Math.max(3, String(hits.length).length);
+    return hits.map((t, i) => {
+      const ext = (t.format || "bin").toLowerCase();
+      const label = `${String(i + 1).padStart(width, "0")}. ${t.artist || "Unknown"} - ${t.title || "Unknown"}.${ext}`;
+      return { name: sanitizeName(label), trackId: t.id };
+    });
+  }
+}
