@@ -6,13 +6,21 @@ import { EXIT_USAGE, UsageError } from "../internal/cli/index.ts";
 import { register as registerChunk } from "./chunk.ts";
 import { register as registerDiff } from "./diff.ts";
 import { register as registerMount } from "./mount.ts";
+import { register as registerScan } from "./scan.ts";
+import { register as registerSearch } from "./search.ts";
+import { register as registerServe } from "./serve.ts";
+import { register as registerSync } from "./sync.ts";
 import { registerPlaceholders } from "./not-yet.ts";
 
 function buildCli() {
   const cli = cac("musicfs");
   registerChunk(cli);
   registerDiff(cli);
+  registerSync(cli);
   registerMount(cli);
+  registerServe(cli);
+  registerScan(cli);
+  registerSearch(cli);
   registerPlaceholders(cli, ["sync", "mount", "serve", "bench"]);
   cli.help();
   cli.option("-v, --version", "Print the version");
