@@ -102,5 +102,5 @@ async function openCatalogBackend(path: string): Promise<SearchBackend> {
   } catch (e) {
     throw new UsageError(`--db ${path}: ${(e as Error).message}`);
   }
-  return catalogBackend(db, null);
+  return catalogBackend(db);
 }

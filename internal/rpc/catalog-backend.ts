@@ -3,10 +3,25 @@
 import type { Database } from "bun:sqlite";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { getTrackByPath, trackCount, type Track } from "../catalog/index.ts";
+import { search as searchCatalog } from "../search/index.ts";
 import type { SearchBackend, SearchOptions, SearchResult, TrackInfo } from "./backend.ts";
 
-/** The search engine as this adapter needs it; internal/search is adapted to this in one place. */
+/** The search engine as this adapter needs it; `null` leaves Search UNAVAILABLE. */
 export type CatalogSearch = (db: Database, query: string, opts: SearchOptions) => SearchResult | Promise<SearchResult>;
+
+/**
+ * internal/search (FTS5; synchronous, so the 5 s deadline can only discard a late answer, see
+ * search.ts). Its QueryError is named "QuerySyntaxError" and carries `position`, which the RPC
+ * layer turns into INVALID_ARGUMENT without importing it.
+ */
+export const ftsSearch: CatalogSearch = (db, query, opts) => {
+  const r = searchCatalog(db, query, { limit: opts.limit, offset: opts.offset, sort: opts.sort });
+  return {
+    total: r.total,
+    tookMs: r.tookMs,
+    hits: r.hits.map((h) => ({ id: h.id, path: h.path, title: h.title, artist: h.artist, album: h.album, score: h.score ?? 0 })),
+  };
+};
 
 export function trackInfo(t: Track): TrackInfo {
   return {
@@ -26,10 +41,12 @@ export function trackInfo(t: Track): TrackInfo {
   };
 }
 
-export function catalogBackend(db: Database, search: CatalogSearch | null, origin = "local"): SearchBackend {
+export function catalogBackend(db: Database, search: CatalogSearch | null = ftsSearch, origin = "local"): SearchBackend {
   return {
     search(query, opts) {
-      if (!search) throw new ConnectError("full-text search is not part of this build (no search index); GetStatus and GetMetadata still work", Code.Unavailable);
+      if (!search) throw new ConnectError("full-text search is not available in this server", Code.Unavailable);
+      // The catalog holds one origin; a filter naming another one matches nothing.
+      if (opts.originId !== undefined && opts.originId !== origin) return { hits: [], total: 0, tookMs: 0 };
       return search(db, query, opts);
     },
     trackCount: () => trackCount(db),

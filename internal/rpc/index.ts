@@ -6,4 +6,4 @@ export { DEFAULT_LIMIT, MAX_LIMIT, SEARCH_DEADLINE_MS } from "./search.ts";
 export { parseListen, isLoopback, DEFAULT_LISTEN, type ListenAddress } from "./listen.ts";
 export { tokenMatches } from "./auth.ts";
 export { HealthState } from "./health.ts";
-export { catalogBackend, trackInfo, type CatalogSearch } from "./catalog-backend.ts";
+export { catalogBackend, ftsSearch, trackInfo, type CatalogSearch } from "./catalog-backend.ts";
