@@ -14,6 +14,7 @@ function open() {
     ioctl: { args: [i32, u64, P], returns: i32 },
     flock: { args: [i32, i32], returns: i32 },
     poll: { args: [P, u64, i32], returns: i32 },
+    fcntl: { args: [i32, i32, i32], returns: i32 },
     socketpair: { args: [i32, i32, i32, P], returns: i32 },
     recvmsg: { args: [i32, P, i32], returns: FFIType.i64 },
     __errno_location: { args: [], returns: P },
@@ -101,6 +102,16 @@ export function pollReadable(fd: number, timeoutMs: number): boolean {
   const r = libc().poll(ptr(pollfd), 1, timeoutMs);
   if (r < 0) return errno() !== 4; // EINTR: not readable yet
   return r > 0;
+}
+
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = 0o4000;
+
+/** Makes reads on fd return EAGAIN instead of blocking. */
+export function setNonBlocking(fd: number): void {
+  const flags = libc().fcntl(fd, F_GETFL, 0);
+  if (flags < 0 || libc().fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw new Error(`fcntl(O_NONBLOCK) failed: errno ${errno()}`);
 }
 
 export const SOCK_STREAM = 1;

@@ -7,7 +7,7 @@
 import * as fs from "node:fs";
 import * as E from "./errno.ts";
 import type { DirSink, FileSystem, OpenReply, RequestContext, SetAttrRequest } from "./filesystem.ts";
-import { pollReadable } from "./libc.ts";
+import { pollReadable, setNonBlocking } from "./libc.ts";
 import {
   type Attr,
   ATTR_OUT_SIZE,
@@ -125,13 +125,17 @@ export class Session {
 
   /** Serves until the connection goes away (ENODEV after unmount). Resolves with the reason. */
   async run(): Promise<string> {
+    // Non-blocking reads: the fds of all workers share one kernel queue, so "readable" from poll
+    // can be stale by the time this worker reads (another worker took the request). A blocking
+    // read would then park this thread with async replies outstanding, never to send them.
+    setNonBlocking(this.fd);
     while (!this.stopped) {
       if (this.pending.size > 0) {
         // Async replies outstanding: give the event loop a turn before every request (a steady
         // stream of requests must not starve them), then wait for the fd at most 1 ms.
         await new Promise<void>((r) => setImmediate(r));
         if (this.pending.size > 0 && !pollReadable(this.fd, 1)) continue;
-      }
+      } else if (!pollReadable(this.fd, -1)) continue;
       const end = this.runOnce();
       if (end !== null) return end;
     }

@@ -33,14 +33,18 @@ const O_APPEND = 0o2000;
 export class MusicFs implements FileSystem {
   private readonly tree: VfsTree<Track>;
   private readonly queries: QueryRunner;
-  private readonly listings = new Map<number, { names: string[]; attrs: Attr[] }>();
-  private nextFh = 1;
+  /** Query listings by directory handle, with the inode they belong to. */
+  private readonly listings = new Map<number, { ino: number; names: string[]; attrs: Attr[] }>();
+  /** Handles are unique across workers (worker number in the high bits): any worker may get any handle. */
+  private nextFh: number;
   private readonly mountTime = Date.now() / 1000;
 
   constructor(
     private readonly db: Database,
     private readonly opts: MusicFsOptions,
+    worker = 0,
   ) {
+    this.nextFh = worker * 2 ** 32 + 1;
     this.tree = VfsTree.build(allTracks(db).map(withFormat), opts.template ?? DEFAULT_TEMPLATE);
     this.queries = new QueryRunner(db, opts.searchLimit ?? 1000);
   }
@@ -128,7 +132,7 @@ export class MusicFs implements FileSystem {
       const listing = this.listingOf(ino, true);
       if (!listing) return -errno.ENOENT;
       const fh = this.nextFh++;
-      this.listings.set(fh, listing);
+      this.listings.set(fh, { ino, ...listing });
       return { fh };
     }
     return -errno.ENOTDIR;
@@ -159,7 +163,8 @@ export class MusicFs implements FileSystem {
     }
     if (kind === "search-root") return 0; // hidden: lists nothing, but any query can be looked up
     // opendir may have run in another worker: then list the (briefly cached) results here.
-    const listing = this.listings.get(fh) ?? this.listingOf(ino);
+    const own = this.listings.get(fh);
+    const listing = own && own.ino === ino ? own : this.listingOf(ino);
     if (!listing) return -errno.ENOENT;
     for (let i = offset; i < listing.names.length; i++) if (!out.add(listing.names[i], listing.attrs[i], i + 1)) break;
     return 0;
@@ -239,7 +244,7 @@ function logError(what: string, e: unknown): void {
 }
 
 /** The factory the FUSE workers call (one file system per worker). */
-export function createFileSystem(options: unknown): MusicFs {
+export function createFileSystem(options: unknown, info?: { worker: number }): MusicFs {
   const o = options as MusicFsOptions;
-  return new MusicFs(openCatalog(o.db), o);
+  return new MusicFs(openCatalog(o.db), o, info?.worker ?? 0);
 }
