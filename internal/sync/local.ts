@@ -10,6 +10,7 @@ import { buildTemp, ChunkMismatchError, FdCache, preadFull } from "./build.ts";
 import { ChunkIndex, matchFile } from "./chunks.ts";
 import { compareListings, foldersToPrune, indexCandidates, type ListEntry } from "./compare.ts";
 import { ensureParentDir, parentIsReal, STAGING_DIR, TEMP_PREFIX } from "./paths.ts";
+import { listTree } from "./listing.ts";
 import { planSegments, type SegmentPlan } from "./segments.ts";
 import { emptyStats, finishStats, type FileAction, type SyncOptions, type SyncStats } from "./types.ts";
 
@@ -62,17 +63,9 @@ function listSides(src: string, dst: string, exclude: string[]): { src: Side; ds
   }
   const s = walkTree(src, { exclude: [...exclude, ...internal] });
   problems.push(...s.problems);
-  const d = fs.existsSync(dst) ? walkTree(dst, { exclude: [...exclude, STAGING_DIR] }) : { files: [], problems: [] };
+  const d = listTree(dst, exclude);
   problems.push(...d.problems);
-  const strays: string[] = [];
-  const dstEntries = d.files.filter((f) => {
-    if (isTempName(path.basename(f.rel))) {
-      strays.push(f.abs);
-      return false;
-    }
-    return true;
-  });
-  return { src: { root: src, entries: s.files, strays: [] }, dst: { root: dst, entries: dstEntries, strays }, problems };
+  return { src: { root: src, entries: s.files, strays: [] }, dst: { root: dst, entries: d.entries, strays: d.strays }, problems };
 }
 
 function isSymlink(p: string): boolean {
