@@ -35,8 +35,12 @@ export interface MusicfsServiceOptions {
   allowShutdown?: boolean;
 }
 
-/** Hits per backend call in SearchStream, so the first results arrive before the last are found. */
-const STREAM_PAGE = 500;
+/**
+ * Hits per backend call in SearchStream: a small first page so the first results arrive at once,
+ * then large pages, because each call re-runs the count and (when ranked) the bm25 sort.
+ */
+const STREAM_FIRST_PAGE = 100;
+const STREAM_PAGE = 2000;
 
 const startedAt = Date.now();
 
@@ -77,7 +81,7 @@ export function musicfsService(opts: MusicfsServiceOptions): Partial<ServiceImpl
       const deadlineAt = Date.now() + budget;
       let sent = 0;
       while (sent < q.limit) {
-        const pageSize = Math.min(STREAM_PAGE, q.limit - sent);
+        const pageSize = Math.min(sent === 0 ? STREAM_FIRST_PAGE : STREAM_PAGE, q.limit - sent);
         const res = await searchWithDeadline(backend, q, { limit: pageSize, offset: q.offset + sent }, ctx, deadlineAt, budget);
         for (const h of res.hits) yield toPb(h);
         sent += res.hits.length;
