@@ -2,7 +2,7 @@
 // index (trigram), filled by scanning folders.
 export { openCatalog, defaultCatalogPath, CatalogError, SCHEMA_VERSION, type OpenOptions } from "./db.ts";
 export { scanLibrary, type ScanOptions, type ScanSummary, type ScanProgress, type ScanIssue } from "./scan.ts";
-export { upsertTracks, getTrack, getTrackByPath, trackCount, allTracks, trackSelectList, rowToTrack, COLUMNS, type Track, type TrackInput, type TrackTags } from "./track.ts";
+export { upsertTracks, BULK_ROWS, getTrack, getTrackByPath, trackCount, allTracks, trackSelectList, rowToTrack, COLUMNS, type Track, type TrackInput, type TrackTags } from "./track.ts";
 export { fingerprintFile } from "./fingerprint.ts";
 export { AUDIO_EXTENSIONS } from "./walk.ts";
 export { FTS_COLUMNS, TRIGRAM_COLUMNS, BM25_WEIGHTS } from "./schema.ts";

@@ -12,6 +12,25 @@ const triCols = TRIGRAM_COLUMNS.join(", ");
 const newCols = (cols: readonly string[]) => cols.map((c) => `new.${c}`).join(", ");
 const oldCols = (cols: readonly string[]) => cols.map((c) => `old.${c}`).join(", ");
 
+/** Triggers keeping both FTS tables in step with `tracks` (bulk loads drop them and rebuild). */
+export const TRIGGERS = `
+  CREATE TRIGGER tracks_ai AFTER INSERT ON tracks BEGIN
+    INSERT INTO tracks_fts(rowid, ${ftsCols}) VALUES (new.id, ${newCols(FTS_COLUMNS)});
+    INSERT INTO tracks_tri(rowid, ${triCols}) VALUES (new.id, ${newCols(TRIGRAM_COLUMNS)});
+  END;
+  CREATE TRIGGER tracks_ad AFTER DELETE ON tracks BEGIN
+    INSERT INTO tracks_fts(tracks_fts, rowid, ${ftsCols}) VALUES ('delete', old.id, ${oldCols(FTS_COLUMNS)});
+    INSERT INTO tracks_tri(tracks_tri, rowid, ${triCols}) VALUES ('delete', old.id, ${oldCols(TRIGRAM_COLUMNS)});
+  END;
+  CREATE TRIGGER tracks_au AFTER UPDATE OF ${triCols} ON tracks BEGIN
+    INSERT INTO tracks_fts(tracks_fts, rowid, ${ftsCols}) VALUES ('delete', old.id, ${oldCols(FTS_COLUMNS)});
+    INSERT INTO tracks_tri(tracks_tri, rowid, ${triCols}) VALUES ('delete', old.id, ${oldCols(TRIGRAM_COLUMNS)});
+    INSERT INTO tracks_fts(rowid, ${ftsCols}) VALUES (new.id, ${newCols(FTS_COLUMNS)});
+    INSERT INTO tracks_tri(rowid, ${triCols}) VALUES (new.id, ${newCols(TRIGRAM_COLUMNS)});
+  END;
+`;
+export const DROP_TRIGGERS = "DROP TRIGGER tracks_ai; DROP TRIGGER tracks_ad; DROP TRIGGER tracks_au;";
+
 export const MIGRATIONS: readonly string[] = [
   // 1: tracks, word index (FTS5), substring index (trigram), triggers keeping both in sync.
   `
@@ -46,13 +65,13 @@ export const MIGRATIONS: readonly string[] = [
     updated_at          INTEGER NOT NULL,
     UNIQUE (origin, path)
   );
-  CREATE INDEX idx_tracks_path ON tracks(path);
+  -- Few indexes on purpose: each costs every insert. Text lookups go through FTS; the
+  -- UNIQUE index serves path lookups and per-root range scans.
   CREATE INDEX idx_tracks_fingerprint ON tracks(fingerprint);
-  CREATE INDEX idx_tracks_artist_album ON tracks(artist COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no);
-  CREATE INDEX idx_tracks_album ON tracks(album COLLATE NOCASE);
-  CREATE INDEX idx_tracks_title ON tracks(title COLLATE NOCASE);
+  -- Exactly the "library order" of search results (untagged last), so a sorted page of the whole
+  -- catalog is an index walk, not a sort.
+  CREATE INDEX idx_tracks_library ON tracks(artist IS NULL, artist COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no);
   CREATE INDEX idx_tracks_year ON tracks(year);
-  CREATE INDEX idx_tracks_genre ON tracks(genre COLLATE NOCASE);
   CREATE INDEX idx_tracks_added ON tracks(added_at);
 
   -- Words: case- and diacritics-insensitive ("bjork" finds "Björk"); prefix indexes keep
@@ -71,19 +90,6 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE VIRTUAL TABLE tracks_vocab USING fts5vocab(tracks_fts, row);
 
-  CREATE TRIGGER tracks_ai AFTER INSERT ON tracks BEGIN
-    INSERT INTO tracks_fts(rowid, ${ftsCols}) VALUES (new.id, ${newCols(FTS_COLUMNS)});
-    INSERT INTO tracks_tri(rowid, ${triCols}) VALUES (new.id, ${newCols(TRIGRAM_COLUMNS)});
-  END;
-  CREATE TRIGGER tracks_ad AFTER DELETE ON tracks BEGIN
-    INSERT INTO tracks_fts(tracks_fts, rowid, ${ftsCols}) VALUES ('delete', old.id, ${oldCols(FTS_COLUMNS)});
-    INSERT INTO tracks_tri(tracks_tri, rowid, ${triCols}) VALUES ('delete', old.id, ${oldCols(TRIGRAM_COLUMNS)});
-  END;
-  CREATE TRIGGER tracks_au AFTER UPDATE OF ${triCols} ON tracks BEGIN
-    INSERT INTO tracks_fts(tracks_fts, rowid, ${ftsCols}) VALUES ('delete', old.id, ${oldCols(FTS_COLUMNS)});
-    INSERT INTO tracks_tri(tracks_tri, rowid, ${triCols}) VALUES ('delete', old.id, ${oldCols(TRIGRAM_COLUMNS)});
-    INSERT INTO tracks_fts(rowid, ${ftsCols}) VALUES (new.id, ${newCols(FTS_COLUMNS)});
-    INSERT INTO tracks_tri(rowid, ${triCols}) VALUES (new.id, ${newCols(TRIGRAM_COLUMNS)});
-  END;
+  ${TRIGGERS}
   `,
 ];

@@ -10,6 +10,7 @@ import { QueryError } from "./errors.ts";
 import { FIELD_NAMES, lookupField, type FieldDef } from "./fields.ts";
 
 const MAX_FUZZY = 2;
+export const MIN_PREFIX = 2;
 const STOP = new Set([" ", "\t", "\n", "\r", "(", ")", '"']);
 
 export function parseQuery(query: string): Node {
@@ -172,6 +173,8 @@ class Parser {
       mode = "prefix";
       value = word.slice(0, -1);
     }
+    // One-character prefixes match most of a catalog and have no prefix index: refuse them.
+    if (mode === "prefix" && [...value].length < MIN_PREFIX) this.fail(`a prefix needs at least ${MIN_PREFIX} characters before '*'`, pos);
     const star = value.indexOf("*");
     if (star >= 0) this.fail("'*' works only at the start or end of a word", pos + word.indexOf(value) + star);
     if (mode === "fuzzy" && /[*~]/.test(value)) this.fail("fuzzy terms cannot have wildcards", pos);

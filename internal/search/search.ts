@@ -71,9 +71,11 @@ export function search(db: Database, query: string, opts: SearchOptions = {}): S
 
   const ranked = sort === "relevance" && q.match !== null && q.longestTerm >= MIN_RANKED_TERM && total <= RANK_CAP;
   let order: string;
-  if (ranked) order = "tracks_fts.rank, t.id";
+  // Plain `ORDER BY rank` lets FTS5 sort internally; adding a tie-breaker costs a second sort.
+  if (ranked) order = "tracks_fts.rank";
   else if (sort !== "relevance") order = ORDER[sort];
-  else order = q.match ? "t.id" : LIBRARY_ORDER;
+  // FTS5 yields rowids in order, so this needs no sort and LIMIT stops early.
+  else order = q.match ? "tracks_fts.rowid" : LIBRARY_ORDER;
 
   const hits: SearchHit[] = [];
   if (total > offset && limit > 0) {

@@ -83,6 +83,7 @@ const BAD: [string, number, string][] = [
   ["artist:[a TO b]", 7, "numeric fields"],
   ["metalica~3", 9, "0, 1 or 2"],
   ["be*at", 2, "'*' works only"],
+  ["rock s*", 5, "at least 2 characters"],
   ["cover:maybe", 6, "yes or no"],
   ["bitrate:320k", 8, "not a number"],
 ];
