@@ -1,0 +1,77 @@
+// The regression rule: beyond max(5 %, 3 x pooled relative MAD) only.
+import { describe, expect, test } from "bun:test";
+import { compareWithBaseline, parseBaseline, summarize, type BenchResult, type ScenarioResult } from "../../internal/bench/index.ts";
+
+function run(values: number[], better: "higher" | "lower" = "higher"): ScenarioResult[] {
+  return [
+    {
+      id: "s",
+      description: "",
+      status: "ok",
+      warmup: 0,
+      repetitions: values.length,
+      seconds: 0,
+      notes: [],
+      metrics: [{ key: "s.m", id: "m", unit: "MB/s", better, stats: summarize(values), values }],
+    },
+  ];
+}
+
+function doc(scenarios: ScenarioResult[]): BenchResult {
+  return {
+    schema: 1,
+    tool: "musicfs bench",
+    date: "2026-11-28T00:00:00.000Z",
+    bun: "1.4.5",
+    machine: { platform: "linux", arch: "x64", kernel: "6", cpuModel: "cpu", cpus: 2, memoryBytes: 1 },
+    quick: false,
+    scenarios,
+    targets: [],
+    summary: { passed: 0, failed: 0, notChecked: 0, errors: 0, regressions: 0, improvements: 0 },
+  };
+}
+
+describe("baseline comparison", () => {
+  test("a 4 % drop on quiet runs is within the 5 % floor", () => {
+    const [c] = compareWithBaseline(doc(run([1000, 1001, 999, 1000, 1000])), run([960, 961, 959, 960, 960]));
+    expect(c.change).toBeCloseTo(-0.04, 12);
+    expect(c.threshold).toBe(0.05);
+    expect(c.verdict).toBe("within-noise");
+  });
+
+  test("a 10 % drop on quiet runs is a regression; a 10 % gain an improvement", () => {
+    expect(compareWithBaseline(doc(run([1000, 1001, 999, 1000, 1000])), run([900, 901, 899, 900, 900]))[0].verdict).toBe("regression");
+    expect(compareWithBaseline(doc(run([1000, 1001, 999, 1000, 1000])), run([1100, 1101, 1099, 1100, 1100]))[0].verdict).toBe("improvement");
+  });
+
+  test("the same 10 % drop is noise when the runs scatter by ~8 %", () => {
+    const base = run([1000, 920, 1080, 1000, 930, 1070, 1000]);
+    const now = run([900, 830, 970, 900, 840, 960, 900]);
+    const [c] = compareWithBaseline(doc(base), now);
+    expect(c.change).toBeCloseTo(-0.1, 12);
+    expect(c.threshold).toBeGreaterThan(0.1);
+    expect(c.verdict).toBe("within-noise");
+  });
+
+  test("direction: for times, higher is worse", () => {
+    const [c] = compareWithBaseline(doc(run([10, 10, 10, 10], "lower")), run([12, 12, 12, 12], "lower"));
+    expect(c.change).toBeCloseTo(-0.2, 12);
+    expect(c.verdict).toBe("regression");
+  });
+
+  test("fewer than 3 repetitions, a changed unit or a missing metric are not compared", () => {
+    expect(compareWithBaseline(doc(run([1000, 1000])), run([500, 500]))[0]).toMatchObject({ verdict: "not-compared" });
+    const other = run([1, 1, 1]);
+    other[0].metrics[0].unit = "ms";
+    expect(compareWithBaseline(doc(other), run([1, 1, 1]))[0].reason).toContain("unit changed");
+    const renamed = run([1, 1, 1]);
+    renamed[0].metrics[0].key = "s.other";
+    expect(compareWithBaseline(doc(renamed), run([1, 1, 1]))).toEqual([]);
+  });
+
+  test("parseBaseline rejects what is not a bench result", () => {
+    expect(() => parseBaseline("{}")).toThrow(/schema 1/);
+    expect(() => parseBaseline("nope")).toThrow(/not JSON/);
+    expect(parseBaseline(JSON.stringify(doc(run([1])))).schema).toBe(1);
+  });
+});
