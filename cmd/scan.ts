@@ -14,7 +14,14 @@ export function register(cli: CAC): void {
       if (roots.length === 0) throw new UsageError("scan needs at least one folder");
       if (opts.db !== undefined && (typeof opts.db !== "string" || opts.db === "")) throw new UsageError("--db needs a path");
       const dbPath = opts.db ?? defaultCatalogPath();
-      const db = openCatalog(dbPath);
+      let db: ReturnType<typeof openCatalog>;
+      try {
+        db = openCatalog(dbPath);
+      } catch (e) {
+        process.stderr.write(`musicfs scan: cannot open catalog ${dbPath}: ${(e as Error).message}\n`);
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
       let bar: Progress | null = null;
       let summary: ScanSummary;
       try {

@@ -31,7 +31,7 @@ export function register(cli: CAC): void {
     .option("--json", "Print one JSON object: query, total, tookMs, ranked, hits[]")
     .example("musicfs search bjork")
     .example("musicfs search 'artist:metallica year:1980..1989 -live'")
-    .example("musicfs search -- '-genre:rock format:flac'   (a leading '-' needs '--')")
+    .example("musicfs search --limit 20 -- '-genre:rock format:flac'   (options first; a leading '-' needs '--')")
     .action((words: string[], opts: SearchCliOptions) => {
       // Words after `--` (how a query starting with "-" gets past the option parser) belong to the query.
       const query = [...words, ...(opts["--"] ?? [])].map(String).join(" ");
@@ -46,7 +46,14 @@ export function register(cli: CAC): void {
         process.exitCode = EXIT_FAILURE;
         return;
       }
-      const db = openCatalog(dbPath);
+      let db: ReturnType<typeof openCatalog>;
+      try {
+        db = openCatalog(dbPath);
+      } catch (e) {
+        process.stderr.write(`musicfs search: cannot open catalog ${dbPath}: ${(e as Error).message}\n`);
+        process.exitCode = EXIT_FAILURE;
+        return;
+      }
       let result: SearchResult;
       try {
         result = search(db, query, { limit, offset, sort });

@@ -21,7 +21,7 @@ export interface ScanOptions {
   onProgress?: (p: ScanProgress) => void;
   /** Rows per transaction (default 500). */
   batchSize?: number;
-  /** Concurrent tag reads (default 16): overlaps I/O waits, tags parse on one thread anyway. */
+  /** Concurrent tag reads (default 8): overlaps I/O waits; parsing itself runs on one thread. */
   concurrency?: number;
 }
 
@@ -97,7 +97,7 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
   const t0 = performance.now();
   const origin = opts.origin ?? "local";
   const batchSize = opts.batchSize ?? 500;
-  const concurrency = opts.concurrency ?? 16;
+  const concurrency = opts.concurrency ?? 8;
   const summary: ScanSummary = { scanned: 0, added: 0, updated: 0, unchanged: 0, removed: 0, moved: 0, failed: 0, durationMs: 0, errors: [] };
   const progress = opts.onProgress ?? (() => {});
 

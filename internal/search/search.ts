@@ -22,6 +22,8 @@ export interface SearchOptions {
   limit?: number;
   offset?: number;
   sort?: SortKey;
+  /** Only tracks from this origin (catalog `origin` column); all origins when undefined. */
+  origin?: string;
 }
 
 export interface SearchHit extends Track {
@@ -63,10 +65,12 @@ export function search(db: Database, query: string, opts: SearchOptions = {}): S
 
   const q = compileQuery(db, parseQuery(query), query);
   const from = q.match ? "tracks_fts CROSS JOIN tracks t ON t.id = tracks_fts.rowid" : "tracks t";
-  const cond = q.match ? `tracks_fts MATCH ? AND ${q.where}` : q.where;
-  const params = q.match ? [q.match, ...q.params] : q.params;
+  const where = opts.origin === undefined ? q.where : `${q.where} AND t.origin = ?`;
+  const whereParams = opts.origin === undefined ? q.params : [...q.params, opts.origin];
+  const cond = q.match ? `tracks_fts MATCH ? AND ${where}` : where;
+  const params = q.match ? [q.match, ...whereParams] : whereParams;
 
-  const countSql = q.match && q.where === "1" ? "SELECT count(*) AS n FROM tracks_fts WHERE tracks_fts MATCH ?" : `SELECT count(*) AS n FROM ${from} WHERE ${cond}`;
+  const countSql = q.match && where === "1" ? "SELECT count(*) AS n FROM tracks_fts WHERE tracks_fts MATCH ?" : `SELECT count(*) AS n FROM ${from} WHERE ${cond}`;
   const total = (db.query(countSql).get(...params) as { n: number }).n;
 
   const ranked = sort === "relevance" && q.match !== null && q.longestTerm >= MIN_RANKED_TERM && total <= RANK_CAP;

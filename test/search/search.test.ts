@@ -159,6 +159,11 @@ describe("ranking, sorting, paging", () => {
     expect(() => search(db, "*", { limit: 10_001 })).toThrow(RangeError);
   });
 
+  test("origin filter", () => {
+    expect(search(db, "*", { origin: "local", limit: 0 }).total).toBe(12);
+    expect(search(db, "metallica", { origin: "nas", limit: 0 }).total).toBe(0);
+  });
+
   test("very short terms are matched but not ranked", () => {
     const r = search(db, "bj*");
     expect(r.ranked).toBe(false);
