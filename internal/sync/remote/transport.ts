@@ -1,6 +1,7 @@
 // The client's Connect transport to a `musicfs serve`: HTTP/2 cleartext, binary protobuf, a bearer
 // token when given, and a byte count of everything on the TCP connection (HTTP/2 framing and
 // headers included), so a sync can report what really crossed the wire.
+import { toBinary } from "@bufbuild/protobuf";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import type * as http2 from "node:http2";
@@ -18,25 +19,14 @@ export interface SyncClient {
 }
 
 /**
- * Counts the bytes of its requests. Sent: the HTTP/2 session's socket counter (all frames,
- * headers included). Received: Bun's client socket view does not count reads, so it is the
- * response bodies plus header names and values (uncompressed, so an upper bound of the HPACK
- * bytes) plus a 9-byte frame header per data event.
+ * Remembers the HTTP/2 sessions its requests run on, to read their socket's byte counter (all
+ * frames sent, headers included).
  */
 class CountingSessionManager extends Http2SessionManager {
   readonly sessions = new Set<http2.ClientHttp2Session>();
-  private received = 0;
   override async request(method: string, path: string, headers: http2.OutgoingHttpHeaders, options: Omit<http2.ClientSessionRequestOptions, "signal">): Promise<http2.ClientHttp2Stream> {
     const stream = await super.request(method, path, headers, options);
     this.sessions.add(stream.session as http2.ClientHttp2Session);
-    const countHeaders = (h: http2.IncomingHttpHeaders) => {
-      for (const [k, v] of Object.entries(h)) this.received += k.length + String(v).length + 2;
-    };
-    stream.on("response", countHeaders);
-    stream.on("trailers", countHeaders);
-    stream.on("data", (d: Uint8Array) => {
-      this.received += d.length + 9;
-    });
     return stream;
   }
   sent(): number {
@@ -44,13 +34,49 @@ class CountingSessionManager extends Http2SessionManager {
     for (const s of this.sessions) n += (s.socket as unknown as { bytesWritten?: number } | undefined)?.bytesWritten ?? 0;
     return n;
   }
-  read(): number {
-    return this.received;
-  }
+}
+
+/** Per HTTP/2 DATA frame header (9) plus the Connect envelope (5), per message. */
+const MESSAGE_OVERHEAD = 14;
+
+function headerBytes(h: Headers): number {
+  let n = 0;
+  h.forEach((v, k) => {
+    n += k.length + v.length + 2;
+  });
+  return n;
+}
+
+/**
+ * Counts what the client receives. Under Bun the client socket's read counter stays at zero, so
+ * this counts at the message level instead: each response message's protobuf size plus framing,
+ * and response headers and trailers uncompressed (an upper bound of their HPACK size).
+ */
+function receiveCounter(add: (n: number) => void): Interceptor {
+  return (next) => async (req) => {
+    const res = await next(req);
+    add(headerBytes(res.header));
+    if (!res.stream) {
+      add(toBinary(res.method.output, res.message).length + MESSAGE_OVERHEAD + headerBytes(res.trailer));
+      return res;
+    }
+    const inner = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        for await (const m of inner) {
+          add(toBinary(res.method.output, m).length + MESSAGE_OVERHEAD);
+          yield m;
+        }
+        add(headerBytes(res.trailer) + MESSAGE_OVERHEAD);
+      })(),
+    };
+  };
 }
 
 export function connectSync(baseUrl: string, token?: string): SyncClient {
-  const interceptors: Interceptor[] = [];
+  let received = 0;
+  const interceptors: Interceptor[] = [receiveCounter((n) => (received += n))];
   if (token) {
     interceptors.push((next) => async (req) => {
       req.header.set("authorization", `Bearer ${token}`);
@@ -74,10 +100,10 @@ export function connectSync(baseUrl: string, token?: string): SyncClient {
     client: createClient(SyncService, transport),
     wire: {
       sent: () => final?.sent ?? sessionManager.sent(),
-      received: () => final?.received ?? sessionManager.read(),
+      received: () => final?.received ?? received,
     },
     close: () => {
-      final = { sent: sessionManager.sent(), received: sessionManager.read() };
+      final = { sent: sessionManager.sent(), received: received };
       sessionManager.abort();
     },
   };
