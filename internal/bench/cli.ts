@@ -140,10 +140,9 @@ export async function benchMain(ids: string[], opts: BenchOptions, deps: BenchDe
 
   if (opts.report) fs.writeFileSync(opts.report, renderMarkdown(result));
   io.out(opts.json ? JSON.stringify(result, null, 2) + "\n" : renderText(result));
-  if (!opts.json) {
-    for (const t of targetResults) if (t.status === "fail") io.err(`musicfs bench: target ${t.id} missed: ${t.metric} ${t.statistic} ${t.measured?.toPrecision(4)} ${t.unit}, wanted ${t.comparison} ${t.value} ${t.unit}\n`);
-    for (const s of scenarioResults) if (s.status === "error") io.err(`musicfs bench: scenario ${s.id} failed: ${s.reason}\n`);
-  }
+  // On stderr even with --json: stdout stays one parseable object, and a CI log still says why.
+  for (const t of targetResults) if (t.status === "fail") io.err(`musicfs bench: target ${t.id} missed: ${t.metric} ${t.statistic} ${t.measured?.toPrecision(4)} ${t.unit}, wanted ${t.comparison} ${t.value} ${t.unit}\n`);
+  for (const s of scenarioResults) if (s.status === "error") io.err(`musicfs bench: scenario ${s.id} failed: ${s.reason}\n`);
 
   // Errors always fail: a crashed scenario checked nothing. Misses and regressions fail with --check.
   if (result.summary.errors > 0) return EXIT_MISSED;
