@@ -14,13 +14,13 @@ import { parseRemoteSpec, syncRemote } from "../../internal/sync/remote/index.ts
 import { pack } from "../../internal/sync/remote/codec.ts";
 import { localCodecs } from "../../internal/sync/remote/codec.ts";
 import { randomBytes, sha256, snapshot, strayTemps, tempDir, track, treeDiff, write } from "./helpers.ts";
-import { startSyncServer, type TestServer } from "./server.ts";
+import { startSyncServer, type SyncServerHandle } from "../../internal/sync/remote/h2c-server.ts";
 
 const TOKEN = "test-token-123";
 const BUN = process.execPath;
 let root = "";
 let exportDir = "";
-let server: TestServer;
+let server: SyncServerHandle;
 const roots: string[] = [];
 
 beforeAll(async () => {

@@ -139,7 +139,6 @@ export function registerSyncService(router: ConnectRouter, opts: SyncServiceOpti
     async openSession(req, ctx) {
       auth(ctx);
       const root = rootOf(req.export, req.subpath);
-      fs.mkdirSync(root, { recursive: true });
       expire();
       const index = new ChunkIndex();
       const rels: string[] = [];
@@ -259,6 +258,7 @@ export function registerSyncService(router: ConnectRouter, opts: SyncServiceOpti
     async commit(req, ctx) {
       auth(ctx);
       const s = session(req.sessionId);
+      fs.mkdirSync(s.root, { recursive: true });
       const results = [];
       const fds = new FdCache();
       const used = new Set<string>();

@@ -1,16 +1,18 @@
-// A sync server for tests: registerSyncService on connect-node over node:http2 h2c, 127.0.0.1:0.
+// A stand-alone sync server (registerSyncService on connect-node over node:http2 h2c) for tests
+// and bench scenarios; `musicfs serve` wires registerSyncService into its own one-port server.
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { registerSyncService } from "../../internal/sync/remote/server.ts";
+import { registerSyncService } from "./server.ts";
 
-export interface TestServer {
+export interface SyncServerHandle {
   port: number;
   url(name: string): string;
   close(): Promise<void>;
 }
 
-export async function startSyncServer(exports: Record<string, string>, token?: string): Promise<TestServer> {
+/** Listens on 127.0.0.1 (port 0 = any free port). */
+export async function startSyncServer(exports: Record<string, string>, token?: string, listenPort = 0): Promise<SyncServerHandle> {
   const handler = connectNodeAdapter({ routes: (router) => registerSyncService(router, { exports, token }), readMaxBytes: 8 << 20 });
   const server = http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -19,7 +21,7 @@ export async function startSyncServer(exports: Record<string, string>, token?: s
     s.on("close", () => sessions.delete(s));
     s.on("error", () => {});
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  await new Promise<void>((resolve) => server.listen(listenPort, "127.0.0.1", () => resolve()));
   const port = (server.address() as AddressInfo).port;
   return {
     port,
@@ -32,7 +34,7 @@ export async function startSyncServer(exports: Record<string, string>, token?: s
   };
 }
 
-// Run alone (for kill tests in another process): bun test/sync/server.ts NAME=DIR ... [--token T]
+// Run alone: bun internal/sync/remote/h2c-server.ts NAME=DIR ... [--token T]; prints the port.
 if (import.meta.main) {
   const args = process.argv.slice(2);
   const ti = args.indexOf("--token");
