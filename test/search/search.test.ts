@@ -198,6 +198,10 @@ describe("ranking, sorting, paging", () => {
     local.run("DELETE FROM tracks WHERE id = ?", [id]);
     expect(search(local, "counts").total).toBe(0);
     expect(search(local, "*count*").total).toBe(0);
+    // The fuzzy vocabulary is cached per connection and must notice writes.
+    expect(search(local, "zebrra~1").total).toBe(0);
+    upsertTracks(local, [track({ title: "Zebra", path: "/music/zebra.flac" })]);
+    expect(search(local, "zebrra~1").total).toBe(1);
     local.close();
   });
 });
