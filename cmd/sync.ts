@@ -8,9 +8,9 @@ import { isRemoteSpec, parseRemoteSpec, syncRemote } from "../internal/sync/remo
 
 export function register(cli: CAC): void {
   cli
-    .command("sync <src> <dst>", "Delta sync of a folder or file: only changed chunks move, every file is replaced atomically")
+    .command("sync [src] [dst]", "Delta sync of a folder or file: only changed chunks move, every file is replaced atomically")
     .option("--delete", "Remove destination files the source does not have")
-    .option("--dry-run", "Print the plan and the bytes it would move; change nothing")
+    .option("-n, --dry-run", "Print the plan and the bytes it would move; change nothing")
     .option("--checksum", "Compare content (chunk IDs) instead of size and mtime")
     .option("--exclude <pattern>", "Leave out paths or names matching a glob (repeatable)")
     .option("--no-delta", "Send changed chunks whole instead of as sub-chunk deltas")
@@ -23,7 +23,14 @@ export function register(cli: CAC): void {
     .example("musicfs sync --delete --exclude '*.tmp' ~/Music /mnt/backup/Music")
     .example("MUSICFS_TOKEN=... musicfs sync ~/Music musicfs://nas:50051/music")
     .example("musicfs sync --dry-run --json musicfs://nas:50051/music ~/Music")
-    .action(async (src: string, dst: string, flags: Record<string, unknown>) => {
+    .action(async (_src: unknown, _dst: unknown, flags: Record<string, unknown>) => {
+      // cac hands mri the camelCased name of --dry-run as a boolean, so mri takes the next word
+      // as its value ("--dry-run SRC DST" loses SRC). Read positionals and that flag from the raw args.
+      const raw = argsAfter(cli.rawArgs, "sync");
+      const positional = positionals(raw);
+      if (positional.length !== 2) throw new UsageError(`expected SRC and DST, got ${positional.length} path${positional.length === 1 ? "" : "s"}. Run 'musicfs sync --help'.`);
+      const [src, dst] = positional;
+      flags.dryRun = raw.includes("--dry-run") || raw.includes("-n");
       const params = parseCdcOptions(flags);
       const exclude = ([] as unknown[]).concat(flags.exclude ?? []).map(String);
       if (exclude.some((p) => p === "" || p === "true")) throw new UsageError("--exclude needs a pattern");
@@ -88,6 +95,32 @@ function printStats(s: SyncStats): void {
   const wire = s.wire ? ` (wire: ${formatBytes(s.wire.sent)} sent, ${formatBytes(s.wire.received)} received)` : "";
   out.push(`moved ${formatBytes(b.moved)}${wire}, speedup ${s.speedup.toFixed(2)}, ${s.seconds.toFixed(2)} s`);
   process.stdout.write(out.join("\n") + "\n");
+}
+
+/** Options of this command that take a value (the rest are flags). */
+const VALUE_OPTIONS = new Set(["--exclude", "--token", "--min", "--avg", "--max"]);
+
+function argsAfter(argv: string[], command: string): string[] {
+  const i = argv.indexOf(command);
+  return i >= 0 ? argv.slice(i + 1) : argv;
+}
+
+/** Non-option words (after "--", everything is positional). */
+function positionals(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+    if (a.startsWith("-") && a.length > 1) {
+      if (VALUE_OPTIONS.has(a)) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
 }
 
 /** The last value given for `name` (as `--name v` or `--name=v`), exactly as typed (cac turns "0123" into 123). */
