@@ -3,6 +3,7 @@
 import { cac } from "cac";
 import pkg from "../package.json" with { type: "json" };
 import { EXIT_USAGE, UsageError } from "../internal/cli/index.ts";
+import { register as registerBench } from "./bench.ts";
 import { register as registerChunk } from "./chunk.ts";
 import { register as registerDiff } from "./diff.ts";
 import { register as registerMount } from "./mount.ts";
@@ -10,7 +11,6 @@ import { register as registerScan } from "./scan.ts";
 import { register as registerSearch } from "./search.ts";
 import { register as registerServe } from "./serve.ts";
 import { register as registerSync } from "./sync.ts";
-import { registerPlaceholders } from "./not-yet.ts";
 
 function buildCli() {
   const cli = cac("musicfs");
@@ -21,7 +21,7 @@ function buildCli() {
   registerServe(cli);
   registerScan(cli);
   registerSearch(cli);
-  registerPlaceholders(cli, ["sync", "mount", "serve", "bench"]);
+  registerBench(cli);
   cli.help();
   cli.option("-v, --version", "Print the version");
   cli.usage("<command> [options]\n\n  Music storage toolkit: content-defined chunking, delta sync, a tag-organised FUSE mount and a search API.\n  Run `musicfs <command> --help` for a command's options.");

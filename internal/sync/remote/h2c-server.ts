@@ -40,6 +40,6 @@ if (import.meta.main) {
   const ti = args.indexOf("--token");
   const token = ti >= 0 ? args[ti + 1] : undefined;
   const exports = Object.fromEntries(args.filter((a, i) => a.includes("=") && i !== ti + 1).map((a) => a.split("=", 2) as [string, string]));
-  const s = await startSyncServer(exports, token);
-  process.stdout.write(`${s.port}\n`);
+  // No top-level await: this module is bundled into the --bytecode executable.
+  void startSyncServer(exports, token).then((s) => process.stdout.write(`${s.port}\n`));
 }
