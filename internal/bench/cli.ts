@@ -133,7 +133,7 @@ export async function benchMain(ids: string[], opts: BenchOptions, deps: BenchDe
   };
   if (baseline) {
     const comparisons = compareWithBaseline(baseline.result, scenarioResults);
-    result.baseline = { file: baseline.file, date: baseline.result.date, machineDiffers: !sameMachineKind(baseline.result.machine, machine), comparisons };
+    result.baseline = { file: baseline.file, date: baseline.result.date, machineDiffers: !sameMachineKind(baseline.result.machine, machine), quickDiffers: Boolean(baseline.result.quick) !== Boolean(opts.quick), comparisons };
     result.summary.regressions = comparisons.filter((c) => c.verdict === "regression").length;
     result.summary.improvements = comparisons.filter((c) => c.verdict === "improvement").length;
   }

@@ -60,7 +60,7 @@ export function renderText(r: BenchResult): string {
     );
   }
   if (r.baseline) {
-    out.push("", `baseline ${r.baseline.file} (${r.baseline.date})${r.baseline.machineDiffers ? " — WARNING: measured on a different machine kind" : ""}:`);
+    out.push("", `baseline ${r.baseline.file} (${r.baseline.date})${baselineWarning(r)}:`);
     const moved = r.baseline.comparisons.filter((c) => c.verdict === "regression" || c.verdict === "improvement");
     if (moved.length === 0) out.push("  no change beyond noise");
     for (const c of moved) out.push(`  ${c.verdict.toUpperCase()}: ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${pct(c.change)}, threshold ${pct(c.threshold, false)})`);
@@ -68,6 +68,14 @@ export function renderText(r: BenchResult): string {
   const s = r.summary;
   out.push("", `targets: ${s.passed} passed, ${s.failed} failed, ${s.notChecked} not checked${s.errors ? `; ${s.errors} scenario error(s)` : ""}${r.baseline ? `; ${s.regressions} regression(s), ${s.improvements} improvement(s)` : ""}`);
   return out.join("\n") + "\n";
+}
+
+/** Why a baseline comparison may mislead: another machine kind, or --quick sizes against full ones. */
+function baselineWarning(r: BenchResult): string {
+  const w: string[] = [];
+  if (r.baseline?.machineDiffers) w.push("measured on a different machine kind");
+  if (r.baseline?.quickDiffers) w.push(r.quick ? "the baseline is a full run, this one --quick" : "the baseline is a --quick run, this one full");
+  return w.length ? ` — WARNING: ${w.join("; ")}` : "";
 }
 
 function pct(x: number, signed = true): string {
@@ -129,7 +137,7 @@ export function renderMarkdown(r: BenchResult): string {
 
   if (r.baseline) {
     out.push("", "## Against the baseline", "");
-    out.push(`Baseline: ${md(r.baseline.file)} (${r.baseline.date})${r.baseline.machineDiffers ? " — **measured on a different machine kind**" : ""}. A change counts only beyond max(5 %, 3 x pooled relative MAD).`, "");
+    out.push(`Baseline: ${md(r.baseline.file)} (${r.baseline.date})${baselineWarning(r)}. A change counts only beyond max(5 %, 3 x pooled relative MAD).`, "");
     out.push("| Metric | Baseline median | Median | Delta | Threshold | Verdict |", "|---|---|---|---|---|---|");
     for (const c of r.baseline.comparisons) {
       const verdict = c.verdict === "regression" ? "❌ regression" : c.verdict === "improvement" ? "✅ improvement" : c.verdict === "within-noise" ? "within noise" : `not compared (${md(c.reason ?? "")})`;

@@ -88,6 +88,7 @@ export interface BenchResult {
   quick: boolean;
   scenarios: ScenarioResult[];
   targets: TargetResult[];
-  baseline?: { file: string; date: string; machineDiffers: boolean; comparisons: BaselineComparison[] };
+  /** machineDiffers: other CPU model/cores/arch; quickDiffers: one run used --quick, the other not. */
+  baseline?: { file: string; date: string; machineDiffers: boolean; quickDiffers: boolean; comparisons: BaselineComparison[] };
   summary: { passed: number; failed: number; notChecked: number; errors: number; regressions: number; improvements: number };
 }

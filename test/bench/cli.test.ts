@@ -142,6 +142,8 @@ describe("musicfs bench (fake scenarios)", () => {
     expect(fs.readFileSync(path.join(work, "b.md"), "utf8")).toContain("| fake.rate | 200.0 MB/s | 160.0 MB/s | -20.0% | 5.0% | ❌ regression |");
     const better = await bench(["--baseline", file, "fake"], [260]);
     expect(better.out).toContain("IMPROVEMENT: fake.rate");
+    const quick = await bench(["--baseline", file, "--quick", "fake"], [200]);
+    expect(quick.out).toContain("WARNING: the baseline is a full run, this one --quick");
   });
 
   test("usage errors: unknown scenario, bad --repeat, unreadable baseline (exit 2 via UsageError)", async () => {
