@@ -1,6 +1,8 @@
 // `npm run demo`: the main job on an embedded default. Generates a sample library of real-format
 // audio files (MP3, FLAC, WAV with tags), then runs the compiled musicfs on it: chunk statistics,
-// a retag of 30 % of the tracks, and the chunk-level diff that a sync would move.
+// a retag of 30 % of the tracks, the chunk-level diff, a delta sync to a backup, a scan into the
+// embedded SQLite catalog, a search, the search API over HTTP (Connect JSON), and, as root with
+// /dev/fuse, the tag-organised mount.
 import { $ } from "bun";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -44,4 +46,56 @@ console.log(`retagged ${n} of ${tracks.length} tracks`);
 step("musicfs diff library retagged (what a delta sync has to move)");
 await $`${bin} diff ${library} ${retagged}`.nothrow();
 
-console.log(`\nDone. Try: ${path.relative(process.cwd(), bin)} chunk --json --list ${path.relative(process.cwd(), library)} | head -40`);
+const backup = path.join(work, "backup");
+step("musicfs sync library backup (first copy)");
+await $`${bin} sync ${library} ${backup}`.nothrow();
+step("musicfs sync retagged backup (only the changed bytes move; files are replaced atomically)");
+await $`${bin} sync ${retagged} ${backup}`.nothrow();
+
+const db = path.join(work, "catalog.db");
+step("musicfs scan (tags into the embedded SQLite catalog with FTS5)");
+await $`${bin} scan --db ${db} ${library}`.nothrow();
+step("musicfs search 'bjork year:2000..2030' (diacritics-insensitive, ranges)");
+await $`${bin} search --db ${db} --limit 5 bjork year:2000..2030`.nothrow();
+
+step("musicfs serve + a Connect JSON client (the same port also speaks gRPC and gRPC-Web)");
+const server = Bun.spawn([bin, "serve", "--db", db, "--listen", "127.0.0.1:0", "--json"], { stdout: "pipe", stderr: "inherit" });
+try {
+  const reader = (server.stdout as ReadableStream<Uint8Array>).getReader();
+  const ready = JSON.parse(new TextDecoder().decode((await reader.read()).value).split("\n")[0]);
+  reader.releaseLock();
+  const base = String(ready.address).startsWith("http") ? ready.address : `http://${ready.address}`;
+  const url = `${base}/musicfs.v1.MusicFS/Search`;
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "artist:björk", limit: 3 }) });
+  console.log(`POST ${url}\n${JSON.stringify(await res.json(), null, 2).slice(0, 1500)}`);
+} catch (e) {
+  console.log(`serve demo skipped: ${(e as Error).message}`);
+} finally {
+  server.kill("SIGTERM");
+  await server.exited;
+}
+
+step("musicfs mount (the library by tags, with /.search folders)");
+const canMount = fs.existsSync("/dev/fuse") && process.getuid?.() === 0;
+if (!canMount) console.log("skipped: mounting needs /dev/fuse and root here (non-root uses fusermount3 from the fuse3 package)");
+else {
+  const mnt = path.join(work, "mnt");
+  fs.mkdirSync(mnt);
+  const m = Bun.spawn([bin, "mount", "--db", db, "--json", mnt], { stdout: "pipe", stderr: "inherit" });
+  try {
+    const reader = (m.stdout as ReadableStream<Uint8Array>).getReader();
+    console.log(new TextDecoder().decode((await reader.read()).value).trim());
+    reader.releaseLock();
+    await $`/bin/ls ${mnt}`.nothrow();
+    const artist = fs.readdirSync(mnt).find((n) => n.startsWith("Bj")) ?? fs.readdirSync(mnt)[0];
+    await $`/bin/ls -R ${path.join(mnt, artist)}`.nothrow();
+    const q = path.join(mnt, ".search", "format:flac year:1990..2030");
+    console.log(`\n$ ls '${path.relative(work, q)}'`);
+    await $`/bin/ls -l ${q}`.nothrow();
+  } finally {
+    m.kill("SIGTERM");
+    await m.exited;
+  }
+}
+
+console.log(`\nDone (everything is under ${path.relative(process.cwd(), work)}). Try: ${path.relative(process.cwd(), bin)} chunk --json --list ${path.relative(process.cwd(), library)} | head -40`);
