@@ -1,8 +1,10 @@
 // `musicfs serve`: the search and control API on one port (gRPC, gRPC-Web, Connect), wiring only.
 import type { CAC } from "cac";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { openCatalog } from "../internal/catalog/index.ts";
 import { EXIT_FAILURE, UsageError } from "../internal/cli/index.ts";
+import { registerSyncService } from "../internal/sync/index.ts";
 import { catalogBackend, DEFAULT_LISTEN, isLoopback, parseListen, registerMusicfsServices, startServer, type SearchBackend } from "../internal/rpc/index.ts";
 
 const PROTOCOLS = ["grpc", "grpc-web", "connect"];
@@ -13,11 +15,13 @@ export function register(cli: CAC): void {
     .option("--listen <addr>", `HOST:PORT, [IPv6]:PORT or unix:PATH (default ${DEFAULT_LISTEN})`)
     .option("--db <path>", "Catalog database to search (without it Search answers UNAVAILABLE)")
     .option("--token <token>", "Require `authorization: Bearer <token>` (needed off loopback; prefer the MUSICFS_TOKEN variable, flags show in ps)")
+    .option("--export <name=path>", "Offer a folder for `musicfs sync` as musicfs://HOST:PORT/NAME (repeatable)")
     .option("--json", "Print the ready line as one JSON object")
     .option("--access-log", "Log one line per call to stderr")
     .example("musicfs serve --db ~/.local/share/musicfs/catalog.db")
     .example("MUSICFS_TOKEN=$(openssl rand -hex 16) musicfs serve --listen 0.0.0.0:50051 --db catalog.db")
     .example("musicfs serve --listen unix:/run/musicfs.sock")
+    .example("musicfs serve --export music=/srv/music   # then: musicfs sync ~/Music musicfs://HOST:50051/music")
     .action(async (opts: Record<string, unknown>) => {
       const listen = opts.listen === undefined ? DEFAULT_LISTEN : String(opts.listen);
       let addr;
@@ -31,6 +35,7 @@ export function register(cli: CAC): void {
       if (!isLoopback(addr) && !token) {
         throw new UsageError(`--listen ${listen} is reachable from other machines: set a token with MUSICFS_TOKEN or --token`);
       }
+      const exports = parseExports(rawOptions(cli.rawArgs, "--export"));
       const dbPath = opts.db === undefined ? undefined : String(opts.db);
       const backend = dbPath === undefined ? undefined : await openCatalogBackend(dbPath);
       const log = (line: string) => process.stderr.write(`musicfs serve: ${line}\n`);
@@ -41,14 +46,18 @@ export function register(cli: CAC): void {
         token,
         log,
         accessLog: Boolean(opts.accessLog),
-        services: (router) =>
+        // Sync moves chunk runs of up to 2 MiB (packed) per message; search requests are tiny.
+        readMaxBytes: Object.keys(exports).length > 0 ? 8 << 20 : undefined,
+        services: (router) => {
           registerMusicfsServices(router, {
             backend,
             // Shutdown over the API only for callers who proved who they are (token) or who can
             // reach the owner-only Unix socket; any local user can reach a loopback port.
             allowShutdown: addr.kind === "unix" || token !== undefined,
             onShutdown: () => void stop("Shutdown RPC"),
-          }),
+          });
+          if (Object.keys(exports).length > 0) registerSyncService(router, { exports, token });
+        },
       }).catch((e: Error) => {
         // A busy port or an unwritable socket path is a runtime failure, not a usage mistake.
         if (e.message.startsWith("cannot listen")) {
@@ -71,26 +80,47 @@ export function register(cli: CAC): void {
 
       const tracks = backend ? await backend.trackCount() : null;
       if (opts.json) {
-        const ready = { event: "ready", address: server.address, protocols: PROTOCOLS, auth: token ? "token" : "none", catalog: dbPath ?? null, tracks, pid: process.pid };
+        const ready = { event: "ready", address: server.address, protocols: PROTOCOLS, auth: token ? "token" : "none", catalog: dbPath ?? null, tracks, exports: Object.keys(exports), pid: process.pid };
         process.stdout.write(JSON.stringify(ready) + "\n");
       } else {
         const catalog = dbPath ? `catalog ${dbPath} (${tracks} tracks)` : "no catalog (Search answers UNAVAILABLE; pass --db)";
-        process.stdout.write(`musicfs serve: listening on ${server.address} (gRPC, gRPC-Web, Connect; auth ${token ? "bearer token" : "none, loopback only"}; ${catalog})\n`);
+        const names = Object.keys(exports);
+        const sync = names.length > 0 ? `; sync exports: ${names.join(", ")}` : "";
+        process.stdout.write(`musicfs serve: listening on ${server.address} (gRPC, gRPC-Web, Connect; auth ${token ? "bearer token" : "none, loopback only"}; ${catalog}${sync})\n`);
       }
       // The action returns; the listening socket keeps the process alive until a signal.
     });
 }
 
-/** The last value given for `name` (as `--name v` or `--name=v`), exactly as typed. */
-function rawOption(argv: string[], name: string): string | undefined {
-  let value: string | undefined;
+/** Every value given for `name` (as `--name v` or `--name=v`), exactly as typed, in order. */
+function rawOptions(argv: string[], name: string): string[] {
+  const values: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--") break;
-    if (a === name && i + 1 < argv.length) value = argv[++i];
-    else if (a.startsWith(`${name}=`)) value = a.slice(name.length + 1);
+    if (a === name && i + 1 < argv.length) values.push(argv[++i]);
+    else if (a.startsWith(`${name}=`)) values.push(a.slice(name.length + 1));
   }
-  return value;
+  return values;
+}
+
+function rawOption(argv: string[], name: string): string | undefined {
+  return rawOptions(argv, name).at(-1);
+}
+
+/** ["music=/srv/music", ...] → { music: "/srv/music" } with absolute paths. */
+function parseExports(specs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf("=");
+    const name = eq > 0 ? spec.slice(0, eq) : "";
+    const dir = eq > 0 ? spec.slice(eq + 1) : "";
+    // The name is one segment of musicfs://HOST:PORT/NAME, so no slashes or odd characters.
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || dir === "") throw new UsageError(`--export ${spec}: expected NAME=PATH with NAME made of letters, digits, '.', '_' or '-'`);
+    if (name in out) throw new UsageError(`--export ${name} given twice`);
+    out[name] = path.resolve(dir);
+  }
+  return out;
 }
 
 /** Opens an existing catalog read-only (serve never writes it; a scanner may, thanks to WAL). */

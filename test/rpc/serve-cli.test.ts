@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MusicFS } from "../../proto/gen/musicfs/v1/musicfs_pb.ts";
+import { syncToRemote } from "../../internal/sync/index.ts";
 import { BUN, bearer, clientFor, REPO, tempDir } from "./helpers.ts";
 
 const MAIN = path.join(import.meta.dir, "serve-main.ts");
@@ -104,6 +105,37 @@ describe("musicfs serve", () => {
     expect(await new Response(p.stderr).text()).toContain(`cannot listen on ${taken}`);
     a.proc.kill("SIGTERM");
     expect(await a.proc.exited).toBe(0);
+  });
+
+  test("--export: the sync service on the same port, behind the same token", async () => {
+    const dir = tempDir("musicfs-serve-sync-");
+    dirs.push(dir);
+    const src = path.join(dir, "src");
+    fs.mkdirSync(path.join(src, "Album"), { recursive: true });
+    fs.writeFileSync(path.join(src, "Album", "01.flac"), Buffer.alloc(200_000, 7));
+    const s = await serve(["--listen", "127.0.0.1:0", "--json", "--export", `music=${path.join(dir, "dst")}`], { MUSICFS_TOKEN: "sync-token-1" });
+    const ready = JSON.parse(s.ready);
+    expect(ready.exports).toEqual(["music"]);
+    const url = `musicfs://${ready.address.replace("http://", "")}/music`;
+    const denied = await syncToRemote(src, url, {}).then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(denied?.message).toMatch(/token/i);
+    await syncToRemote(src, url, { token: "sync-token-1" });
+    expect(fs.readFileSync(path.join(dir, "dst", "Album", "01.flac")).equals(Buffer.alloc(200_000, 7))).toBe(true);
+    // The search API still answers on the same port.
+    expect((await clientFor(MusicFS, ready.address, "grpc", [bearer("sync-token-1")]).getStatus({})).version).not.toBe("");
+    s.proc.kill("SIGTERM");
+    expect(await s.proc.exited).toBe(0);
+  });
+
+  test("bad --export values are usage errors", async () => {
+    for (const spec of ["music", "=/x", "a/b=/x"]) {
+      const p = Bun.spawn([BUN, MAIN, "serve", "--listen", "127.0.0.1:0", "--export", spec], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
+      expect(await p.exited).toBe(2);
+      expect(await new Response(p.stderr).text()).toContain("expected NAME=PATH");
+    }
   });
 
   test("bad --listen values are usage errors", async () => {
