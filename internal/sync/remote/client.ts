@@ -130,7 +130,7 @@ async function push(conn: SyncClient, src: string, spec: RemoteSpec, opts: Remot
   stats.files.unchanged = cmp.unchanged.length;
   const metadata = cmp.unchanged.filter((u) => u.src.kind === "file" && u.src.mode !== u.dst.mode).map((u) => u.src);
 
-  const session = await conn.client.openSession({ export: spec.name, subpath: spec.subpath, indexPaths: [...indexCandidates(cmp)], accept: localCodecs() });
+  const session = await conn.client.openSession({ export: spec.name, subpath: spec.subpath, indexPaths: [...indexCandidates(cmp)], accept: localCodecs(), params });
   const chunked = await chunkFiles(
     cmp.files.map((f) => absOf.get(f.src.rel)!),
     cmp.files.map((f) => f.src.size),
@@ -327,7 +327,7 @@ async function pull(conn: SyncClient, spec: RemoteSpec, dst: string, opts: Remot
       for (let attempt = 1; ; attempt++) {
         try {
           if (full) throw new Error("not synced: the destination is full");
-          const r = await pullFile(conn, spec, remotePath(f.src.rel), f.src.rel, dst, index, staging, fds, useDelta, Boolean(opts.dryRun));
+          const r = await pullFile(conn, params, spec, remotePath(f.src.rel), f.src.rel, dst, index, staging, fds, useDelta, Boolean(opts.dryRun));
           if (r.identical) {
             if (!opts.dryRun) setMeta(path.join(dst, f.src.rel), r.mode, r.mtimeMs);
             stats.files.unchanged++;
@@ -419,8 +419,8 @@ interface PullResult {
   mtimeMs: number;
 }
 
-async function pullFile(conn: SyncClient, spec: RemoteSpec, remoteRel: string, rel: string, dst: string, index: ChunkIndex, staging: Staging, fds: FdCache, useDelta: boolean, dryRun: boolean): Promise<PullResult> {
-  const fc = await conn.client.getFileChunks({ export: spec.name, path: remoteRel });
+async function pullFile(conn: SyncClient, params: CdcParams, spec: RemoteSpec, remoteRel: string, rel: string, dst: string, index: ChunkIndex, staging: Staging, fds: FdCache, useDelta: boolean, dryRun: boolean): Promise<PullResult> {
+  const fc = await conn.client.getFileChunks({ export: spec.name, path: remoteRel, params });
   const size = Number(fc.size);
   const chunks = fromChunkList(fc.chunks, size);
   const mode = fc.mode & 0o7777;
@@ -475,7 +475,7 @@ async function pullFile(conn: SyncClient, spec: RemoteSpec, remoteRel: string, r
         const id = chunks.ids.subarray(k * CHUNK_ID_BYTES, (k + 1) * CHUNK_ID_BYTES);
         // Chunks are staged as they arrive: an interrupted pull resumes without fetching them again.
         if (!staging.put(id, data.subarray(at, at + len))) throw new SourceChanged();
-        index.add(staging.relOf(idHex(chunks.ids, k)), { size: len, lengths: [len], ids: id.slice() });
+        index.add(staging.relOf(idHex(chunks.ids, k)), { size: len, lengths: [len], ids: new Uint8Array(id) });
         at += len;
       }
       byFirst.delete(run.first);

@@ -7,7 +7,7 @@ import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@co
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { DEFAULT_PARAMS, type CdcParams } from "../../cdc/fastcdc.ts";
+import { DEFAULT_PARAMS, validateParams, type CdcParams } from "../../cdc/fastcdc.ts";
 import { chunkFileSync, chunkFiles, FileChunkError, type FileChunks } from "../../manifest/index.ts";
 import {
   ChunkListSchema,
@@ -23,6 +23,7 @@ import {
   PutChunksResponseSchema,
   SyncService,
   ChunkRunSchema,
+  type ChunkParams,
   type Codec,
 } from "../../../proto/gen/musicfs/sync/v1/sync_pb.ts";
 import { bearerToken, tokenMatches } from "../../rpc/auth.ts";
@@ -66,6 +67,19 @@ interface Session {
   staging: Staging;
   offers: Map<string, Offer>;
   lastUsed: number;
+}
+
+/** The client's chunking parameters, validated (a peer must not pick absurd sizes). */
+function paramsOf(p: ChunkParams | undefined, fallback: CdcParams): CdcParams {
+  if (!p || (p.min === 0 && p.avg === 0 && p.max === 0)) return fallback;
+  const q = { min: p.min, avg: p.avg, max: p.max };
+  try {
+    validateParams(q);
+  } catch (e) {
+    throw bad((e as Error).message);
+  }
+  if (q.max > 16 << 20) throw bad("chunk max must be at most 16 MiB");
+  return q;
 }
 
 function bad(msg: string): ConnectError {
@@ -154,7 +168,7 @@ export function registerSyncService(router: ConnectRouter, opts: SyncServiceOpti
           // Gone since the client listed it: just not a source of chunks.
         }
       }
-      const chunked = await chunkFiles(abs, sizes, { params, withIds: true });
+      const chunked = await chunkFiles(abs, sizes, { params: paramsOf(req.params, params), withIds: true });
       chunked.forEach((c, i) => {
         if (!(c instanceof FileChunkError)) index.add(rels[i], c);
       });
@@ -246,7 +260,7 @@ export function registerSyncService(router: ConnectRouter, opts: SyncServiceOpti
           const id = c.ids.subarray(k * 32, (k + 1) * 32);
           const chunk = data.subarray(at, at + len);
           if (!s.staging.put(id, chunk)) throw new ConnectError(`${run.path}: chunk ${k} does not match its SHA-256 (the source changed, or the data was damaged)`, Code.DataLoss);
-          s.index.add(s.staging.relOf(idHex(c.ids, k)), { size: len, lengths: [len], ids: id.slice() });
+          s.index.add(s.staging.relOf(idHex(c.ids, k)), { size: len, lengths: [len], ids: new Uint8Array(id) });
           at += len;
           stored++;
           bytes += len;
@@ -342,7 +356,7 @@ export function registerSyncService(router: ConnectRouter, opts: SyncServiceOpti
       const root = exportRoot(req.export);
       const abs = fileIn(root, req.path);
       const st = fs.statSync(abs);
-      const c = chunkFileSync(abs, params, true);
+      const c = chunkFileSync(abs, paramsOf(req.params, params), true);
       const after = fs.statSync(abs);
       if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) throw new ConnectError(`${req.path}: changed while being read; try again`, Code.Aborted);
       return create(GetFileChunksResponseSchema, { size: BigInt(c.size), mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, chunks: create(ChunkListSchema, { lengths: c.lengths, ids: c.ids }) });

@@ -48,7 +48,7 @@ export function fromChunkList(c: ChunkList | undefined, size: number): FileChunk
     total += l;
   }
   if (total !== size) throw new Error(`chunk list adds up to ${total} bytes, file has ${size}`);
-  return { size, lengths: [...c.lengths], ids: c.ids };
+  return { size, lengths: [...c.lengths], ids: new Uint8Array(c.ids) };
 }
 
 export function toSignatures(s: BlockSignatures): Signatures {
@@ -59,8 +59,10 @@ export function fromSignatures(s: Signatures | undefined): BlockSignatures | nul
   if (!s) return null;
   const full = Math.floor(s.baseLength / Math.max(1, s.blockSize));
   if (s.weak.length !== full * 4 && s.weak.length !== blockCount(s) * 4) return null;
-  const weakBytes = s.weak.slice();
-  const sig: BlockSignatures = { blockSize: s.blockSize, baseLength: s.baseLength, weak: new Uint32Array(weakBytes.buffer, 0, weakBytes.length / 4), strong: s.strong };
+  // A copy: decoded bytes may be a view into a larger (Node Buffer) allocation, and
+  // Buffer#slice does not copy, so only a fresh array has its bytes at offset 0 of its buffer.
+  const weakBytes = new Uint8Array(s.weak);
+  const sig: BlockSignatures = { blockSize: s.blockSize, baseLength: s.baseLength, weak: new Uint32Array(weakBytes.buffer, 0, weakBytes.length / 4), strong: new Uint8Array(s.strong) };
   return validSignatures(sig) ? sig : null;
 }
 

@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file musicfs/sync/v1/sync.proto.
  */
 export const file_musicfs_sync_v1_sync: GenFile = /*@__PURE__*/
-  fileDesc("ChptdXNpY2ZzL3N5bmMvdjEvc3luYy5wcm90bxIPbXVzaWNmcy5zeW5jLnYxIlEKBlBhY2tlZBIlCgVjb2RlYxgBIAEoDjIWLm11c2ljZnMuc3luYy52MS5Db2RlYxIMCgRkYXRhGAIgASgMEhIKCnJhd19sZW5ndGgYAyABKA0ifQoFRW50cnkSDAoEcGF0aBgBIAEoCRIoCgRraW5kGAIgASgOMhoubXVzaWNmcy5zeW5jLnYxLkVudHJ5S2luZBIMCgRzaXplGAMgASgEEhAKCG10aW1lX21zGAQgASgBEgwKBG1vZGUYBSABKA0SDgoGdGFyZ2V0GAYgASgJIjgKDU1hbmlmZXN0QmF0Y2gSJwoHZW50cmllcxgBIAMoCzIWLm11c2ljZnMuc3luYy52MS5FbnRyeSJdChJHZXRNYW5pZmVzdFJlcXVlc3QSDgoGZXhwb3J0GAEgASgJEg8KB3N1YnBhdGgYAiABKAkSJgoGYWNjZXB0GAMgAygOMhYubXVzaWNmcy5zeW5jLnYxLkNvZGVjIj8KE0dldE1hbmlmZXN0UmVzcG9uc2USKAoHZW50cmllcxgBIAEoCzIXLm11c2ljZnMuc3luYy52MS5QYWNrZWQicgoST3BlblNlc3Npb25SZXF1ZXN0Eg4KBmV4cG9ydBgBIAEoCRIPCgdzdWJwYXRoGAIgASgJEhMKC2luZGV4X3BhdGhzGAMgAygJEiYKBmFjY2VwdBgEIAMoDjIWLm11c2ljZnMuc3luYy52MS5Db2RlYyJAChNPcGVuU2Vzc2lvblJlc3BvbnNlEhIKCnNlc3Npb25faWQYASABKAkSFQoNc3RhZ2VkX2NodW5rcxgCIAEoDSIpCglDaHVua0xpc3QSDwoHbGVuZ3RocxgBIAMoDRILCgNpZHMYAiABKAwibgoQT2ZmZXJGaWxlUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEgwKBHBhdGgYAiABKAkSDAoEc2l6ZRgDIAEoBBIqCgZjaHVua3MYBCABKAsyGi5tdXNpY2ZzLnN5bmMudjEuQ2h1bmtMaXN0IlMKClNpZ25hdHVyZXMSEgoKYmxvY2tfc2l6ZRgBIAEoDRITCgtiYXNlX2xlbmd0aBgCIAEoDRIMCgR3ZWFrGAMgASgMEg4KBnN0cm9uZxgEIAEoDCJVCgpNaXNzaW5nUnVuEg0KBWZpcnN0GAEgASgNEg0KBWNvdW50GAIgASgNEikKBGJhc2UYAyABKAsyGy5tdXNpY2ZzLnN5bmMudjEuU2lnbmF0dXJlcyJqChFPZmZlckZpbGVSZXNwb25zZRIRCglpZGVudGljYWwYASABKAgSLAoHbWlzc2luZxgCIAMoCzIbLm11c2ljZnMuc3luYy52MS5NaXNzaW5nUnVuEhQKDHJldXNlZF9ieXRlcxgDIAEoBCJsCghDaHVua1J1bhIMCgRwYXRoGAEgASgJEg0KBWZpcnN0GAIgASgNEg0KBWNvdW50GAMgASgNEg0KBWRlbHRhGAQgASgIEiUKBGRhdGEYBSABKAsyFy5tdXNpY2ZzLnN5bmMudjEuUGFja2VkIk4KEFB1dENodW5rc1JlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRImCgNydW4YAiABKAsyGS5tdXNpY2ZzLnN5bmMudjEuQ2h1bmtSdW4iQAoRUHV0Q2h1bmtzUmVzcG9uc2USFQoNY2h1bmtzX3N0b3JlZBgBIAEoDRIUCgxieXRlc19zdG9yZWQYAiABKAQiRgoIRmlsZU1ldGESDAoEcGF0aBgBIAEoCRIMCgRzaXplGAIgASgEEhAKCG10aW1lX21zGAMgASgBEgwKBG1vZGUYBCABKA0itQEKDUNvbW1pdFJlcXVlc3QSEgoKc2Vzc2lvbl9pZBgBIAEoCRIoCgVmaWxlcxgCIAMoCzIZLm11c2ljZnMuc3luYy52MS5GaWxlTWV0YRIrCghtZXRhZGF0YRgDIAMoCzIZLm11c2ljZnMuc3luYy52MS5GaWxlTWV0YRIoCghzeW1saW5rcxgEIAMoCzIWLm11c2ljZnMuc3luYy52MS5FbnRyeRIPCgdkZWxldGVzGAUgAygJIikKCkZpbGVSZXN1bHQSDAoEcGF0aBgBIAEoCRINCgVlcnJvchgCIAEoCSJPCg5Db21taXRSZXNwb25zZRIsCgdyZXN1bHRzGAEgAygLMhsubXVzaWNmcy5zeW5jLnYxLkZpbGVSZXN1bHQSDwoHZGVsZXRlZBgCIAEoDSI0ChRHZXRGaWxlQ2h1bmtzUmVxdWVzdBIOCgZleHBvcnQYASABKAkSDAoEcGF0aBgCIAEoCSJxChVHZXRGaWxlQ2h1bmtzUmVzcG9uc2USDAoEc2l6ZRgBIAEoBBIQCghtdGltZV9tcxgCIAEoARIMCgRtb2RlGAMgASgNEioKBmNodW5rcxgEIAEoCzIaLm11c2ljZnMuc3luYy52MS5DaHVua0xpc3QidQoKUnVuUmVxdWVzdBINCgVmaXJzdBgBIAEoDRINCgVjb3VudBgCIAEoDRIOCgZvZmZzZXQYAyABKAQSDgoGbGVuZ3RoGAQgASgEEikKBGJhc2UYBSABKAsyGy5tdXNpY2ZzLnN5bmMudjEuU2lnbmF0dXJlcyKjAQoQR2V0Q2h1bmtzUmVxdWVzdBIOCgZleHBvcnQYASABKAkSDAoEcGF0aBgCIAEoCRIMCgRzaXplGAMgASgEEhAKCG10aW1lX21zGAQgASgBEikKBHJ1bnMYBSADKAsyGy5tdXNpY2ZzLnN5bmMudjEuUnVuUmVxdWVzdBImCgZhY2NlcHQYBiADKA4yFi5tdXNpY2ZzLnN5bmMudjEuQ29kZWMiOwoRR2V0Q2h1bmtzUmVzcG9uc2USJgoDcnVuGAEgASgLMhkubXVzaWNmcy5zeW5jLnYxLkNodW5rUnVuKk4KBUNvZGVjEhUKEUNPREVDX1VOU1BFQ0lGSUVEEAASDgoKQ09ERUNfTk9ORRABEg4KCkNPREVDX1pTVEQQAhIOCgpDT0RFQ19HWklQEAMqVAoJRW50cnlLaW5kEhoKFkVOVFJZX0tJTkRfVU5TUEVDSUZJRUQQABITCg9FTlRSWV9LSU5EX0ZJTEUQARIWChJFTlRSWV9LSU5EX1NZTUxJTksQAjLuBAoLU3luY1NlcnZpY2USWgoLR2V0TWFuaWZlc3QSIy5tdXNpY2ZzLnN5bmMudjEuR2V0TWFuaWZlc3RSZXF1ZXN0GiQubXVzaWNmcy5zeW5jLnYxLkdldE1hbmlmZXN0UmVzcG9uc2UwARJYCgtPcGVuU2Vzc2lvbhIjLm11c2ljZnMuc3luYy52MS5PcGVuU2Vzc2lvblJlcXVlc3QaJC5tdXNpY2ZzLnN5bmMudjEuT3BlblNlc3Npb25SZXNwb25zZRJSCglPZmZlckZpbGUSIS5tdXNpY2ZzLnN5bmMudjEuT2ZmZXJGaWxlUmVxdWVzdBoiLm11c2ljZnMuc3luYy52MS5PZmZlckZpbGVSZXNwb25zZRJUCglQdXRDaHVua3MSIS5tdXNpY2ZzLnN5bmMudjEuUHV0Q2h1bmtzUmVxdWVzdBoiLm11c2ljZnMuc3luYy52MS5QdXRDaHVua3NSZXNwb25zZSgBEkkKBkNvbW1pdBIeLm11c2ljZnMuc3luYy52MS5Db21taXRSZXF1ZXN0Gh8ubXVzaWNmcy5zeW5jLnYxLkNvbW1pdFJlc3BvbnNlEl4KDUdldEZpbGVDaHVua3MSJS5tdXNpY2ZzLnN5bmMudjEuR2V0RmlsZUNodW5rc1JlcXVlc3QaJi5tdXNpY2ZzLnN5bmMudjEuR2V0RmlsZUNodW5rc1Jlc3BvbnNlElQKCUdldENodW5rcxIhLm11c2ljZnMuc3luYy52MS5HZXRDaHVua3NSZXF1ZXN0GiIubXVzaWNmcy5zeW5jLnYxLkdldENodW5rc1Jlc3BvbnNlMAFiBnByb3RvMw");
+  fileDesc("ChptdXNpY2ZzL3N5bmMvdjEvc3luYy5wcm90bxIPbXVzaWNmcy5zeW5jLnYxIlEKBlBhY2tlZBIlCgVjb2RlYxgBIAEoDjIWLm11c2ljZnMuc3luYy52MS5Db2RlYxIMCgRkYXRhGAIgASgMEhIKCnJhd19sZW5ndGgYAyABKA0ifQoFRW50cnkSDAoEcGF0aBgBIAEoCRIoCgRraW5kGAIgASgOMhoubXVzaWNmcy5zeW5jLnYxLkVudHJ5S2luZBIMCgRzaXplGAMgASgEEhAKCG10aW1lX21zGAQgASgBEgwKBG1vZGUYBSABKA0SDgoGdGFyZ2V0GAYgASgJIjgKDU1hbmlmZXN0QmF0Y2gSJwoHZW50cmllcxgBIAMoCzIWLm11c2ljZnMuc3luYy52MS5FbnRyeSJdChJHZXRNYW5pZmVzdFJlcXVlc3QSDgoGZXhwb3J0GAEgASgJEg8KB3N1YnBhdGgYAiABKAkSJgoGYWNjZXB0GAMgAygOMhYubXVzaWNmcy5zeW5jLnYxLkNvZGVjIj8KE0dldE1hbmlmZXN0UmVzcG9uc2USKAoHZW50cmllcxgBIAEoCzIXLm11c2ljZnMuc3luYy52MS5QYWNrZWQiNAoLQ2h1bmtQYXJhbXMSCwoDbWluGAEgASgNEgsKA2F2ZxgCIAEoDRILCgNtYXgYAyABKA0ioAEKEk9wZW5TZXNzaW9uUmVxdWVzdBIOCgZleHBvcnQYASABKAkSDwoHc3VicGF0aBgCIAEoCRITCgtpbmRleF9wYXRocxgDIAMoCRImCgZhY2NlcHQYBCADKA4yFi5tdXNpY2ZzLnN5bmMudjEuQ29kZWMSLAoGcGFyYW1zGAUgASgLMhwubXVzaWNmcy5zeW5jLnYxLkNodW5rUGFyYW1zIkAKE09wZW5TZXNzaW9uUmVzcG9uc2USEgoKc2Vzc2lvbl9pZBgBIAEoCRIVCg1zdGFnZWRfY2h1bmtzGAIgASgNIikKCUNodW5rTGlzdBIPCgdsZW5ndGhzGAEgAygNEgsKA2lkcxgCIAEoDCJuChBPZmZlckZpbGVSZXF1ZXN0EhIKCnNlc3Npb25faWQYASABKAkSDAoEcGF0aBgCIAEoCRIMCgRzaXplGAMgASgEEioKBmNodW5rcxgEIAEoCzIaLm11c2ljZnMuc3luYy52MS5DaHVua0xpc3QiUwoKU2lnbmF0dXJlcxISCgpibG9ja19zaXplGAEgASgNEhMKC2Jhc2VfbGVuZ3RoGAIgASgNEgwKBHdlYWsYAyABKAwSDgoGc3Ryb25nGAQgASgMIlUKCk1pc3NpbmdSdW4SDQoFZmlyc3QYASABKA0SDQoFY291bnQYAiABKA0SKQoEYmFzZRgDIAEoCzIbLm11c2ljZnMuc3luYy52MS5TaWduYXR1cmVzImoKEU9mZmVyRmlsZVJlc3BvbnNlEhEKCWlkZW50aWNhbBgBIAEoCBIsCgdtaXNzaW5nGAIgAygLMhsubXVzaWNmcy5zeW5jLnYxLk1pc3NpbmdSdW4SFAoMcmV1c2VkX2J5dGVzGAMgASgEImwKCENodW5rUnVuEgwKBHBhdGgYASABKAkSDQoFZmlyc3QYAiABKA0SDQoFY291bnQYAyABKA0SDQoFZGVsdGEYBCABKAgSJQoEZGF0YRgFIAEoCzIXLm11c2ljZnMuc3luYy52MS5QYWNrZWQiTgoQUHV0Q2h1bmtzUmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEiYKA3J1bhgCIAEoCzIZLm11c2ljZnMuc3luYy52MS5DaHVua1J1biJAChFQdXRDaHVua3NSZXNwb25zZRIVCg1jaHVua3Nfc3RvcmVkGAEgASgNEhQKDGJ5dGVzX3N0b3JlZBgCIAEoBCJGCghGaWxlTWV0YRIMCgRwYXRoGAEgASgJEgwKBHNpemUYAiABKAQSEAoIbXRpbWVfbXMYAyABKAESDAoEbW9kZRgEIAEoDSK1AQoNQ29tbWl0UmVxdWVzdBISCgpzZXNzaW9uX2lkGAEgASgJEigKBWZpbGVzGAIgAygLMhkubXVzaWNmcy5zeW5jLnYxLkZpbGVNZXRhEisKCG1ldGFkYXRhGAMgAygLMhkubXVzaWNmcy5zeW5jLnYxLkZpbGVNZXRhEigKCHN5bWxpbmtzGAQgAygLMhYubXVzaWNmcy5zeW5jLnYxLkVudHJ5Eg8KB2RlbGV0ZXMYBSADKAkiKQoKRmlsZVJlc3VsdBIMCgRwYXRoGAEgASgJEg0KBWVycm9yGAIgASgJIk8KDkNvbW1pdFJlc3BvbnNlEiwKB3Jlc3VsdHMYASADKAsyGy5tdXNpY2ZzLnN5bmMudjEuRmlsZVJlc3VsdBIPCgdkZWxldGVkGAIgASgNImIKFEdldEZpbGVDaHVua3NSZXF1ZXN0Eg4KBmV4cG9ydBgBIAEoCRIMCgRwYXRoGAIgASgJEiwKBnBhcmFtcxgDIAEoCzIcLm11c2ljZnMuc3luYy52MS5DaHVua1BhcmFtcyJxChVHZXRGaWxlQ2h1bmtzUmVzcG9uc2USDAoEc2l6ZRgBIAEoBBIQCghtdGltZV9tcxgCIAEoARIMCgRtb2RlGAMgASgNEioKBmNodW5rcxgEIAEoCzIaLm11c2ljZnMuc3luYy52MS5DaHVua0xpc3QidQoKUnVuUmVxdWVzdBINCgVmaXJzdBgBIAEoDRINCgVjb3VudBgCIAEoDRIOCgZvZmZzZXQYAyABKAQSDgoGbGVuZ3RoGAQgASgEEikKBGJhc2UYBSABKAsyGy5tdXNpY2ZzLnN5bmMudjEuU2lnbmF0dXJlcyKjAQoQR2V0Q2h1bmtzUmVxdWVzdBIOCgZleHBvcnQYASABKAkSDAoEcGF0aBgCIAEoCRIMCgRzaXplGAMgASgEEhAKCG10aW1lX21zGAQgASgBEikKBHJ1bnMYBSADKAsyGy5tdXNpY2ZzLnN5bmMudjEuUnVuUmVxdWVzdBImCgZhY2NlcHQYBiADKA4yFi5tdXNpY2ZzLnN5bmMudjEuQ29kZWMiOwoRR2V0Q2h1bmtzUmVzcG9uc2USJgoDcnVuGAEgASgLMhkubXVzaWNmcy5zeW5jLnYxLkNodW5rUnVuKk4KBUNvZGVjEhUKEUNPREVDX1VOU1BFQ0lGSUVEEAASDgoKQ09ERUNfTk9ORRABEg4KCkNPREVDX1pTVEQQAhIOCgpDT0RFQ19HWklQEAMqVAoJRW50cnlLaW5kEhoKFkVOVFJZX0tJTkRfVU5TUEVDSUZJRUQQABITCg9FTlRSWV9LSU5EX0ZJTEUQARIWChJFTlRSWV9LSU5EX1NZTUxJTksQAjLuBAoLU3luY1NlcnZpY2USWgoLR2V0TWFuaWZlc3QSIy5tdXNpY2ZzLnN5bmMudjEuR2V0TWFuaWZlc3RSZXF1ZXN0GiQubXVzaWNmcy5zeW5jLnYxLkdldE1hbmlmZXN0UmVzcG9uc2UwARJYCgtPcGVuU2Vzc2lvbhIjLm11c2ljZnMuc3luYy52MS5PcGVuU2Vzc2lvblJlcXVlc3QaJC5tdXNpY2ZzLnN5bmMudjEuT3BlblNlc3Npb25SZXNwb25zZRJSCglPZmZlckZpbGUSIS5tdXNpY2ZzLnN5bmMudjEuT2ZmZXJGaWxlUmVxdWVzdBoiLm11c2ljZnMuc3luYy52MS5PZmZlckZpbGVSZXNwb25zZRJUCglQdXRDaHVua3MSIS5tdXNpY2ZzLnN5bmMudjEuUHV0Q2h1bmtzUmVxdWVzdBoiLm11c2ljZnMuc3luYy52MS5QdXRDaHVua3NSZXNwb25zZSgBEkkKBkNvbW1pdBIeLm11c2ljZnMuc3luYy52MS5Db21taXRSZXF1ZXN0Gh8ubXVzaWNmcy5zeW5jLnYxLkNvbW1pdFJlc3BvbnNlEl4KDUdldEZpbGVDaHVua3MSJS5tdXNpY2ZzLnN5bmMudjEuR2V0RmlsZUNodW5rc1JlcXVlc3QaJi5tdXNpY2ZzLnN5bmMudjEuR2V0RmlsZUNodW5rc1Jlc3BvbnNlElQKCUdldENodW5rcxIhLm11c2ljZnMuc3luYy52MS5HZXRDaHVua3NSZXF1ZXN0GiIubXVzaWNmcy5zeW5jLnYxLkdldENodW5rc1Jlc3BvbnNlMAFiBnByb3RvMw");
 
 /**
  * Bytes that may be compressed.
@@ -172,6 +172,35 @@ export const GetManifestResponseSchema: GenMessage<GetManifestResponse> = /*@__P
   messageDesc(file_musicfs_sync_v1_sync, 4);
 
 /**
+ * FastCDC parameters; both sides must chunk alike for chunk IDs to match. Unset: 16/64/256 KiB.
+ *
+ * @generated from message musicfs.sync.v1.ChunkParams
+ */
+export type ChunkParams = Message<"musicfs.sync.v1.ChunkParams"> & {
+  /**
+   * @generated from field: uint32 min = 1;
+   */
+  min: number;
+
+  /**
+   * @generated from field: uint32 avg = 2;
+   */
+  avg: number;
+
+  /**
+   * @generated from field: uint32 max = 3;
+   */
+  max: number;
+};
+
+/**
+ * Describes the message musicfs.sync.v1.ChunkParams.
+ * Use `create(ChunkParamsSchema)` to create a new message.
+ */
+export const ChunkParamsSchema: GenMessage<ChunkParams> = /*@__PURE__*/
+  messageDesc(file_musicfs_sync_v1_sync, 5);
+
+/**
  * @generated from message musicfs.sync.v1.OpenSessionRequest
  */
 export type OpenSessionRequest = Message<"musicfs.sync.v1.OpenSessionRequest"> & {
@@ -196,6 +225,11 @@ export type OpenSessionRequest = Message<"musicfs.sync.v1.OpenSessionRequest"> &
    * @generated from field: repeated musicfs.sync.v1.Codec accept = 4;
    */
   accept: Codec[];
+
+  /**
+   * @generated from field: musicfs.sync.v1.ChunkParams params = 5;
+   */
+  params?: ChunkParams | undefined;
 };
 
 /**
@@ -203,7 +237,7 @@ export type OpenSessionRequest = Message<"musicfs.sync.v1.OpenSessionRequest"> &
  * Use `create(OpenSessionRequestSchema)` to create a new message.
  */
 export const OpenSessionRequestSchema: GenMessage<OpenSessionRequest> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 5);
+  messageDesc(file_musicfs_sync_v1_sync, 6);
 
 /**
  * @generated from message musicfs.sync.v1.OpenSessionResponse
@@ -227,7 +261,7 @@ export type OpenSessionResponse = Message<"musicfs.sync.v1.OpenSessionResponse">
  * Use `create(OpenSessionResponseSchema)` to create a new message.
  */
 export const OpenSessionResponseSchema: GenMessage<OpenSessionResponse> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 6);
+  messageDesc(file_musicfs_sync_v1_sync, 7);
 
 /**
  * A file's chunks: lengths (in order) and SHA-256 IDs, 32 bytes each, concatenated.
@@ -251,7 +285,7 @@ export type ChunkList = Message<"musicfs.sync.v1.ChunkList"> & {
  * Use `create(ChunkListSchema)` to create a new message.
  */
 export const ChunkListSchema: GenMessage<ChunkList> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 7);
+  messageDesc(file_musicfs_sync_v1_sync, 8);
 
 /**
  * @generated from message musicfs.sync.v1.OfferFileRequest
@@ -283,7 +317,7 @@ export type OfferFileRequest = Message<"musicfs.sync.v1.OfferFileRequest"> & {
  * Use `create(OfferFileRequestSchema)` to create a new message.
  */
 export const OfferFileRequestSchema: GenMessage<OfferFileRequest> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 8);
+  messageDesc(file_musicfs_sync_v1_sync, 9);
 
 /**
  * Block signatures of a range of old bytes (rolling weak checksum + xxHash64 per block).
@@ -321,7 +355,7 @@ export type Signatures = Message<"musicfs.sync.v1.Signatures"> & {
  * Use `create(SignaturesSchema)` to create a new message.
  */
 export const SignaturesSchema: GenMessage<Signatures> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 9);
+  messageDesc(file_musicfs_sync_v1_sync, 10);
 
 /**
  * A run of consecutive missing chunks.
@@ -352,7 +386,7 @@ export type MissingRun = Message<"musicfs.sync.v1.MissingRun"> & {
  * Use `create(MissingRunSchema)` to create a new message.
  */
 export const MissingRunSchema: GenMessage<MissingRun> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 10);
+  messageDesc(file_musicfs_sync_v1_sync, 11);
 
 /**
  * @generated from message musicfs.sync.v1.OfferFileResponse
@@ -381,7 +415,7 @@ export type OfferFileResponse = Message<"musicfs.sync.v1.OfferFileResponse"> & {
  * Use `create(OfferFileResponseSchema)` to create a new message.
  */
 export const OfferFileResponseSchema: GenMessage<OfferFileResponse> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 11);
+  messageDesc(file_musicfs_sync_v1_sync, 12);
 
 /**
  * A run of chunks in transit: the run's bytes, or a delta against the run's base.
@@ -422,7 +456,7 @@ export type ChunkRun = Message<"musicfs.sync.v1.ChunkRun"> & {
  * Use `create(ChunkRunSchema)` to create a new message.
  */
 export const ChunkRunSchema: GenMessage<ChunkRun> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 12);
+  messageDesc(file_musicfs_sync_v1_sync, 13);
 
 /**
  * @generated from message musicfs.sync.v1.PutChunksRequest
@@ -444,7 +478,7 @@ export type PutChunksRequest = Message<"musicfs.sync.v1.PutChunksRequest"> & {
  * Use `create(PutChunksRequestSchema)` to create a new message.
  */
 export const PutChunksRequestSchema: GenMessage<PutChunksRequest> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 13);
+  messageDesc(file_musicfs_sync_v1_sync, 14);
 
 /**
  * @generated from message musicfs.sync.v1.PutChunksResponse
@@ -466,7 +500,7 @@ export type PutChunksResponse = Message<"musicfs.sync.v1.PutChunksResponse"> & {
  * Use `create(PutChunksResponseSchema)` to create a new message.
  */
 export const PutChunksResponseSchema: GenMessage<PutChunksResponse> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 14);
+  messageDesc(file_musicfs_sync_v1_sync, 15);
 
 /**
  * @generated from message musicfs.sync.v1.FileMeta
@@ -498,7 +532,7 @@ export type FileMeta = Message<"musicfs.sync.v1.FileMeta"> & {
  * Use `create(FileMetaSchema)` to create a new message.
  */
 export const FileMetaSchema: GenMessage<FileMeta> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 15);
+  messageDesc(file_musicfs_sync_v1_sync, 16);
 
 /**
  * @generated from message musicfs.sync.v1.CommitRequest
@@ -541,7 +575,7 @@ export type CommitRequest = Message<"musicfs.sync.v1.CommitRequest"> & {
  * Use `create(CommitRequestSchema)` to create a new message.
  */
 export const CommitRequestSchema: GenMessage<CommitRequest> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 16);
+  messageDesc(file_musicfs_sync_v1_sync, 17);
 
 /**
  * @generated from message musicfs.sync.v1.FileResult
@@ -565,7 +599,7 @@ export type FileResult = Message<"musicfs.sync.v1.FileResult"> & {
  * Use `create(FileResultSchema)` to create a new message.
  */
 export const FileResultSchema: GenMessage<FileResult> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 17);
+  messageDesc(file_musicfs_sync_v1_sync, 18);
 
 /**
  * @generated from message musicfs.sync.v1.CommitResponse
@@ -587,7 +621,7 @@ export type CommitResponse = Message<"musicfs.sync.v1.CommitResponse"> & {
  * Use `create(CommitResponseSchema)` to create a new message.
  */
 export const CommitResponseSchema: GenMessage<CommitResponse> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 18);
+  messageDesc(file_musicfs_sync_v1_sync, 19);
 
 /**
  * @generated from message musicfs.sync.v1.GetFileChunksRequest
@@ -602,6 +636,11 @@ export type GetFileChunksRequest = Message<"musicfs.sync.v1.GetFileChunksRequest
    * @generated from field: string path = 2;
    */
   path: string;
+
+  /**
+   * @generated from field: musicfs.sync.v1.ChunkParams params = 3;
+   */
+  params?: ChunkParams | undefined;
 };
 
 /**
@@ -609,7 +648,7 @@ export type GetFileChunksRequest = Message<"musicfs.sync.v1.GetFileChunksRequest
  * Use `create(GetFileChunksRequestSchema)` to create a new message.
  */
 export const GetFileChunksRequestSchema: GenMessage<GetFileChunksRequest> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 19);
+  messageDesc(file_musicfs_sync_v1_sync, 20);
 
 /**
  * @generated from message musicfs.sync.v1.GetFileChunksResponse
@@ -641,7 +680,7 @@ export type GetFileChunksResponse = Message<"musicfs.sync.v1.GetFileChunksRespon
  * Use `create(GetFileChunksResponseSchema)` to create a new message.
  */
 export const GetFileChunksResponseSchema: GenMessage<GetFileChunksResponse> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 20);
+  messageDesc(file_musicfs_sync_v1_sync, 21);
 
 /**
  * @generated from message musicfs.sync.v1.RunRequest
@@ -682,7 +721,7 @@ export type RunRequest = Message<"musicfs.sync.v1.RunRequest"> & {
  * Use `create(RunRequestSchema)` to create a new message.
  */
 export const RunRequestSchema: GenMessage<RunRequest> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 21);
+  messageDesc(file_musicfs_sync_v1_sync, 22);
 
 /**
  * @generated from message musicfs.sync.v1.GetChunksRequest
@@ -726,7 +765,7 @@ export type GetChunksRequest = Message<"musicfs.sync.v1.GetChunksRequest"> & {
  * Use `create(GetChunksRequestSchema)` to create a new message.
  */
 export const GetChunksRequestSchema: GenMessage<GetChunksRequest> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 22);
+  messageDesc(file_musicfs_sync_v1_sync, 23);
 
 /**
  * @generated from message musicfs.sync.v1.GetChunksResponse
@@ -743,7 +782,7 @@ export type GetChunksResponse = Message<"musicfs.sync.v1.GetChunksResponse"> & {
  * Use `create(GetChunksResponseSchema)` to create a new message.
  */
 export const GetChunksResponseSchema: GenMessage<GetChunksResponse> = /*@__PURE__*/
-  messageDesc(file_musicfs_sync_v1_sync, 23);
+  messageDesc(file_musicfs_sync_v1_sync, 24);
 
 /**
  * @generated from enum musicfs.sync.v1.Codec
