@@ -1,7 +1,7 @@
 // The `musicfs bench` command as a function: options in, exit code out, all output through `io`,
 // so tests run it end to end with fake scenarios and cmd/bench.ts stays wiring only.
 import * as fs from "node:fs";
-import { compareWithBaseline, parseBaseline } from "./baseline.ts";
+import { compareWithBaseline, countVerdicts, parseBaseline } from "./baseline.ts";
 import { gitCommit, machineInfo, sameMachineKind } from "./machine.ts";
 import type { ScenarioRegistry } from "./registry.ts";
 import { renderMarkdown, renderText } from "./report.ts";
@@ -134,8 +134,7 @@ export async function benchMain(ids: string[], opts: BenchOptions, deps: BenchDe
   if (baseline) {
     const comparisons = compareWithBaseline(baseline.result, scenarioResults);
     result.baseline = { file: baseline.file, date: baseline.result.date, machineDiffers: !sameMachineKind(baseline.result.machine, machine), quickDiffers: Boolean(baseline.result.quick) !== Boolean(opts.quick), comparisons };
-    result.summary.regressions = comparisons.filter((c) => c.verdict === "regression").length;
-    result.summary.improvements = comparisons.filter((c) => c.verdict === "improvement").length;
+    Object.assign(result.summary, countVerdicts(comparisons));
   }
 
   if (opts.report) fs.writeFileSync(opts.report, renderMarkdown(result));

@@ -1,6 +1,6 @@
 // Rendering a result: a compact text table for the terminal and a Markdown report in the style
 // of the predecessor's performance reviews (metric, target, median, p95, status).
-import type { BenchResult, MetricResult, TargetResult } from "./result.ts";
+import type { BaselineComparison, BenchResult, MetricResult, TargetResult } from "./result.ts";
 import { slowTail95 } from "./stats.ts";
 import { fmt } from "./units.ts";
 
@@ -61,9 +61,12 @@ export function renderText(r: BenchResult): string {
   }
   if (r.baseline) {
     out.push("", `baseline ${r.baseline.file} (${r.baseline.date})${baselineWarning(r)}:`);
-    const moved = r.baseline.comparisons.filter((c) => c.verdict === "regression" || c.verdict === "improvement");
+    for (const c of r.baseline.comparisons.filter((x) => x.isReference)) {
+      out.push(`  reference ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${pct(c.absoluteChange)}: the machine, not counted)`);
+    }
+    const moved = r.baseline.comparisons.filter((c) => !c.isReference && (c.verdict === "regression" || c.verdict === "improvement"));
     if (moved.length === 0) out.push("  no change beyond noise");
-    for (const c of moved) out.push(`  ${c.verdict.toUpperCase()}: ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${pct(c.change)}, threshold ${pct(c.threshold, false)})`);
+    for (const c of moved) out.push(`  ${c.verdict.toUpperCase()}: ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${describeChange(c)}, threshold ${pct(c.threshold, false)})`);
   }
   const s = r.summary;
   out.push("", `targets: ${s.passed} passed, ${s.failed} failed, ${s.notChecked} not checked${s.errors ? `; ${s.errors} scenario error(s)` : ""}${r.baseline ? `; ${s.regressions} regression(s), ${s.improvements} improvement(s)` : ""}`);
@@ -76,6 +79,11 @@ function baselineWarning(r: BenchResult): string {
   if (r.baseline?.machineDiffers) w.push("measured on a different machine kind");
   if (r.baseline?.quickDiffers) w.push(r.quick ? "the baseline is a full run, this one --quick" : "the baseline is a --quick run, this one full");
   return w.length ? ` — WARNING: ${w.join("; ")}` : "";
+}
+
+/** "-20.0%", or "-1.2% vs reference (absolute -14.9%)" when judged against the reference. */
+function describeChange(c: BaselineComparison): string {
+  return c.basis === "reference" ? `${pct(c.change)} relative to the reference, absolute ${pct(c.absoluteChange)}` : pct(c.change);
 }
 
 function pct(x: number, signed = true): string {
@@ -137,11 +145,20 @@ export function renderMarkdown(r: BenchResult): string {
 
   if (r.baseline) {
     out.push("", "## Against the baseline", "");
-    out.push(`Baseline: ${md(r.baseline.file)} (${r.baseline.date})${baselineWarning(r)}. A change counts only beyond max(5 %, 3 x pooled relative MAD).`, "");
-    out.push("| Metric | Baseline median | Median | Delta | Threshold | Verdict |", "|---|---|---|---|---|---|");
+    out.push(`Baseline: ${md(r.baseline.file)} (${r.baseline.date})${baselineWarning(r)}. A change counts only beyond max(5 %, 3 x pooled relative MAD); metrics with a reference are judged relative to it (median / reference median of the same run).`, "");
+    out.push("| Metric | Baseline median | Median | Delta | Delta vs reference | Threshold | Verdict |", "|---|---|---|---|---|---|---|");
     for (const c of r.baseline.comparisons) {
-      const verdict = c.verdict === "regression" ? "❌ regression" : c.verdict === "improvement" ? "✅ improvement" : c.verdict === "within-noise" ? "within noise" : `not compared (${md(c.reason ?? "")})`;
-      out.push(`| ${c.key} | ${fmt(c.baselineMedian)} ${c.unit} | ${fmt(c.currentMedian)} ${c.unit} | ${pct(c.change)} | ${c.threshold ? pct(c.threshold, false) : "—"} | ${verdict} |`);
+      const verdict = c.isReference
+        ? "reference (the machine; not counted)"
+        : c.verdict === "regression"
+          ? "❌ regression"
+          : c.verdict === "improvement"
+            ? "✅ improvement"
+            : c.verdict === "within-noise"
+              ? "within noise"
+              : `not compared (${md(c.reason ?? "")})`;
+      const vsRef = c.basis === "reference" ? pct(c.change) : "—";
+      out.push(`| ${c.key} | ${fmt(c.baselineMedian)} ${c.unit} | ${fmt(c.currentMedian)} ${c.unit} | ${pct(c.absoluteChange)} | ${vsRef} | ${c.threshold ? pct(c.threshold, false) : "—"} | ${verdict} |`);
     }
   }
   return out.join("\n") + "\n";

@@ -69,12 +69,21 @@ export interface BaselineComparison {
   better: Better;
   baselineMedian: number;
   currentMedian: number;
-  /** Relative change in the good direction: +0.10 = 10 % better, -0.10 = 10 % worse. */
+  /** Relative change of the median in the good direction: +0.10 = 10 % better, -0.10 = 10 % worse. */
+  absoluteChange: number;
+  /**
+   * "reference": judged on median / reference median (the same run's memcpy), which cancels a
+   * machine that is busier or quieter as a whole; "absolute": on the median itself.
+   */
+  basis: "reference" | "absolute";
+  /** The relative change the verdict is based on (in the good direction). */
   change: number;
   /** The relative change that counts as beyond noise for this metric (see baseline.ts). */
   threshold: number;
   verdict: Verdict;
   reason?: string;
+  /** This metric is other metrics' reference: its change describes the machine, never counts as a regression. */
+  isReference?: boolean;
 }
 
 export interface BenchResult {

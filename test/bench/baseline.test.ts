@@ -1,6 +1,6 @@
 // The regression rule: beyond max(5 %, 3 x pooled relative MAD) only.
 import { describe, expect, test } from "bun:test";
-import { compareWithBaseline, parseBaseline, summarize, type BenchResult, type ScenarioResult } from "../../internal/bench/index.ts";
+import { compareWithBaseline, countVerdicts, parseBaseline, summarize, type BenchResult, type ScenarioResult } from "../../internal/bench/index.ts";
 
 function run(values: number[], better: "higher" | "lower" = "higher"): ScenarioResult[] {
   return [
@@ -29,6 +29,17 @@ function doc(scenarios: ScenarioResult[]): BenchResult {
     targets: [],
     summary: { passed: 0, failed: 0, notChecked: 0, errors: 0, regressions: 0, improvements: 0 },
   };
+}
+
+/** A run with a memcpy-like reference "r.t" and a metric "s.m" that names it. */
+function withRef(ref: number[], values: number[]): ScenarioResult[] {
+  const r = run(ref);
+  r[0].id = "r";
+  r[0].metrics[0].key = "r.t";
+  r[0].metrics[0].id = "t";
+  const m = run(values);
+  m[0].metrics[0].reference = "r.t";
+  return [...r, ...m];
 }
 
 describe("baseline comparison", () => {
@@ -67,6 +78,25 @@ describe("baseline comparison", () => {
     const renamed = run([1, 1, 1]);
     renamed[0].metrics[0].key = "s.other";
     expect(compareWithBaseline(doc(renamed), run([1, 1, 1]))).toEqual([]);
+  });
+
+  test("with a reference: a whole-machine slowdown cancels, a slowdown of the metric alone does not", () => {
+    const base = doc(withRef([6000, 6010, 5990, 6000], [1500, 1501, 1499, 1500]));
+    // Another job slows everything by ~15 %: memcpy and the metric alike.
+    const busy = compareWithBaseline(base, withRef([5100, 5110, 5090, 5100], [1275, 1276, 1274, 1275]));
+    const m = busy.find((c) => c.key === "s.m")!;
+    expect(m.basis).toBe("reference");
+    expect(m.absoluteChange).toBeCloseTo(-0.15, 12);
+    expect(m.change).toBeCloseTo(0, 12);
+    expect(m.verdict).toBe("within-noise");
+    const ref = busy.find((c) => c.key === "r.t")!;
+    expect(ref.isReference).toBe(true);
+    expect(ref.verdict).toBe("regression");
+    expect(countVerdicts(busy)).toEqual({ regressions: 0, improvements: 0 });
+    // The same machine, the metric alone 15 % slower: a real regression.
+    const slower = compareWithBaseline(base, withRef([6000, 6010, 5990, 6000], [1275, 1276, 1274, 1275]));
+    expect(slower.find((c) => c.key === "s.m")!.verdict).toBe("regression");
+    expect(countVerdicts(slower)).toEqual({ regressions: 1, improvements: 0 });
   });
 
   test("parseBaseline rejects what is not a bench result", () => {
