@@ -1,0 +1,250 @@
+// Byte-range reads of tracks through the chunk cache, for the mount.
+//
+// Why fixed 1 MiB blocks keyed by (track identity, block index) and not FastCDC chunks: a FUSE
+// read at offset X must find its chunk without having read the file before X. CDC boundaries are
+// only known after reading the file from its start (a whole download on the first access of a
+// remote file), while a fixed block is offset/1 MiB: one ranged GET per miss, and 1 MiB is also
+// the kernel's largest FUSE read, so a sequential reader costs one origin request per request.
+// Blocks are still stored content-addressed (SHA-256 names), which verifies every read from disk
+// and shares identical blocks between copies. What is lost is dedup across retagged versions
+// (a tag edit shifts every later block); that matters for sync, which uses CDC, not for a cache.
+//
+// Layers: a small in-memory LRU of recent blocks (the kernel may split a 1 MiB block into 128 KiB
+// reads; hashing the block from disk for each would cost 8×), then the disk store, then the origin
+// via the router. Concurrent reads of one block share one fetch. Sequential readers trigger
+// read-ahead of the next blocks in the background.
+import type { ChunkStore } from "./store.ts";
+
+/** A track as the cache needs it; the router's TrackRef fits. */
+export interface TrackLike {
+  size: number;
+}
+
+/**
+ * Where blocks come from (the origin router implements this). Kept as an interface so the cache
+ * knows nothing about origins.
+ */
+export interface RangeSource<T extends TrackLike> {
+  /** Exactly min(length, size-offset) bytes, or a rejection when no origin can serve them. */
+  read(track: T, offset: number, length: number): Promise<Uint8Array>;
+  /** Stable cache identity of the track's content. */
+  cacheKey(track: T): string;
+  /** True when the track is best read directly (a local disk), bypassing the cache. */
+  isLocal?(track: T): boolean;
+}
+
+export const BLOCK_SIZE = 1024 * 1024;
+
+export interface CachedReaderOptions {
+  /** Bytes to read ahead for a sequential reader (0 disables). Default 4 MiB. */
+  readaheadBytes?: number;
+  /** Recent blocks kept in memory. Default 32 (32 MiB). */
+  memoryBlocks?: number;
+  /** Cache blocks of `local` origins too. Default false: local files are read directly. */
+  cacheLocal?: boolean;
+  /** Background read-ahead fetches at once. Default 2. */
+  readaheadConcurrency?: number;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  memoryHits: number;
+  bytesFromCache: number;
+  bytesFromOrigin: number;
+  bytesDirect: number;
+  readaheads: number;
+  uncachedWrites: number;
+  evictions: number;
+  evictedBytes: number;
+  corrupt: number;
+  writeErrors: number;
+  chunks: number;
+  sizeBytes: number;
+  maxBytes: number;
+}
+
+interface SeqState {
+  nextOffset: number;
+}
+
+export class CachedReader<T extends TrackLike> {
+  private readonly memory = new Map<string, Uint8Array>();
+  private readonly inflight = new Map<string, Promise<Uint8Array>>();
+  private readonly seq = new Map<string, SeqState>();
+  private readonly readaheadBytes: number;
+  private readonly memoryBlocks: number;
+  private readonly cacheLocal: boolean;
+  private readonly raConcurrency: number;
+  private raActive = 0;
+  private readonly raQueue: Array<() => void> = [];
+  private readonly c = { hits: 0, misses: 0, memoryHits: 0, bytesFromCache: 0, bytesFromOrigin: 0, bytesDirect: 0, readaheads: 0, uncachedWrites: 0 };
+
+  constructor(
+    private readonly source: RangeSource<T>,
+    private readonly store: ChunkStore | null,
+    opts: CachedReaderOptions = {},
+  ) {
+    this.readaheadBytes = opts.readaheadBytes ?? 4 * BLOCK_SIZE;
+    this.memoryBlocks = Math.max(1, opts.memoryBlocks ?? 32);
+    this.cacheLocal = opts.cacheLocal ?? false;
+    this.raConcurrency = Math.max(1, opts.readaheadConcurrency ?? 2);
+  }
+
+  /** Up to `size` bytes at `offset` (short only at EOF). Never cached-disk errors; origin errors only if no origin can serve. */
+  async read(track: T, offset: number, size: number): Promise<Uint8Array> {
+    const end = Math.min(track.size, offset + size);
+    if (offset >= end) return new Uint8Array(0);
+    if (!this.cacheLocal && this.source.isLocal?.(track)) {
+      const d = await this.source.read(track, offset, end - offset);
+      this.c.bytesDirect += d.length;
+      return d;
+    }
+    const key = this.source.cacheKey(track);
+    const first = Math.floor(offset / BLOCK_SIZE);
+    const last = Math.floor((end - 1) / BLOCK_SIZE);
+    this.noteAccess(track, key, offset, end, last);
+    if (first === last) {
+      const b = await this.block(track, key, first, false);
+      const from = offset - first * BLOCK_SIZE;
+      return b.subarray(from, from + (end - offset));
+    }
+    const out = new Uint8Array(end - offset);
+    const blocks = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.block(track, key, first + i, false)));
+    blocks.forEach((b, i) => {
+      const bStart = (first + i) * BLOCK_SIZE;
+      const s = Math.max(offset, bStart);
+      const e = Math.min(end, bStart + b.length);
+      out.set(b.subarray(s - bStart, e - bStart), s - offset);
+    });
+    return out;
+  }
+
+  /** Like read(), into `dst` (e.g. a FUSE reply buffer); returns the byte count. */
+  async readInto(track: T, offset: number, dst: Uint8Array): Promise<number> {
+    const d = await this.read(track, offset, dst.length);
+    dst.set(d);
+    return d.length;
+  }
+
+  private noteAccess(track: T, key: string, offset: number, end: number, lastBlock: number): void {
+    const st = this.seq.get(key);
+    const sequential = offset === 0 || (st !== undefined && st.nextOffset === offset);
+    // Map order = recency; keep the table bounded.
+    this.seq.delete(key);
+    this.seq.set(key, { nextOffset: end });
+    if (this.seq.size > 1024) this.seq.delete(this.seq.keys().next().value!);
+    if (!sequential || this.readaheadBytes <= 0) return;
+    const raLast = Math.min(Math.floor((Math.min(track.size, end + this.readaheadBytes) - 1) / BLOCK_SIZE), Math.ceil(track.size / BLOCK_SIZE) - 1);
+    for (let i = lastBlock + 1; i <= raLast; i++) {
+      const id = `${key}#${i}`;
+      if (this.memory.has(id) || this.inflight.has(id)) continue;
+      this.c.readaheads++;
+      this.schedule(() => this.block(track, key, i, true).then(() => {}, () => {}));
+    }
+  }
+
+  private schedule(job: () => Promise<void>): void {
+    const run = () => {
+      this.raActive++;
+      job().finally(() => {
+        this.raActive--;
+        this.raQueue.shift()?.();
+      });
+    };
+    if (this.raActive < this.raConcurrency) run();
+    else {
+      this.raQueue.push(run);
+      // Old read-ahead requests are worth less than new ones: drop the oldest beyond a bound.
+      if (this.raQueue.length > 64) this.raQueue.splice(0, this.raQueue.length - 64);
+    }
+  }
+
+  private remember(id: string, b: Uint8Array): void {
+    this.memory.delete(id);
+    this.memory.set(id, b);
+    while (this.memory.size > this.memoryBlocks) this.memory.delete(this.memory.keys().next().value!);
+  }
+
+  private block(track: T, key: string, idx: number, ahead: boolean): Promise<Uint8Array> {
+    const id = `${key}#${idx}`;
+    const mem = this.memory.get(id);
+    if (mem) {
+      this.remember(id, mem);
+      if (!ahead) {
+        this.c.hits++;
+        this.c.memoryHits++;
+        this.c.bytesFromCache += mem.length;
+      }
+      return Promise.resolve(mem);
+    }
+    const running = this.inflight.get(id);
+    if (running) return running;
+    const p = this.load(track, key, idx, ahead).finally(() => this.inflight.delete(id));
+    this.inflight.set(id, p);
+    return p;
+  }
+
+  private async load(track: T, key: string, idx: number, ahead: boolean): Promise<Uint8Array> {
+    const id = `${key}#${idx}`;
+    const start = idx * BLOCK_SIZE;
+    const want = Math.min(BLOCK_SIZE, track.size - start);
+    if (this.store) {
+      let hex: string | undefined;
+      try {
+        hex = this.store.lookupBlock(key, idx);
+      } catch {
+        hex = undefined; // a broken index is a miss, not an error
+      }
+      if (hex) {
+        const data = safe(() => this.store!.get(hex!));
+        if (data && data.length === want) {
+          if (!ahead) {
+            this.c.hits++;
+            this.c.bytesFromCache += data.length;
+          }
+          this.remember(id, data);
+          return data;
+        }
+      }
+    }
+    const data = await this.source.read(track, start, want);
+    this.c.misses++;
+    this.c.bytesFromOrigin += data.length;
+    this.remember(id, data);
+    if (this.store) {
+      const hex = safe(() => this.store!.put(data));
+      if (hex) this.store.mapBlock(key, idx, hex);
+      else this.c.uncachedWrites++;
+    }
+    return data;
+  }
+
+  getCacheStats(): CacheStats {
+    const s = this.store?.stats();
+    return {
+      ...this.c,
+      evictions: s?.evictions ?? 0, evictedBytes: s?.evictedBytes ?? 0, corrupt: s?.corrupt ?? 0,
+      writeErrors: s?.writeErrors ?? 0, chunks: s?.chunks ?? 0, sizeBytes: s?.sizeBytes ?? 0, maxBytes: s?.maxBytes ?? 0,
+    };
+  }
+
+  /** Drops every cached block, on disk and in memory. */
+  clearCache(): void {
+    this.memory.clear();
+    this.store?.clear();
+  }
+
+  /** Forgets the in-memory blocks only (tests, and memory pressure). */
+  dropMemory(): void {
+    this.memory.clear();
+  }
+}
+
+function safe<T>(f: () => T): T | null {
+  try {
+    return f();
+  } catch {
+    return null;
+  }
+}

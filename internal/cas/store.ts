@@ -1,0 +1,291 @@
+// Content-addressed chunk store on local disk: chunks/aa/bb/<sha256 hex>.
+// - Writes are atomic: a temp file in <dir>/tmp (same file system) renamed into place, so a crash
+//   leaves a chunk whole or absent. No fsync: this is a cache, every read re-verifies the SHA-256,
+//   and a chunk torn by a power cut is deleted and fetched again.
+// - The index (chunk sizes, LRU order, file-block → chunk map) is bun:sqlite in WAL mode. LRU order
+//   is a persisted counter, not wall time, so clock jumps cannot reorder it.
+// - A size cap evicts least-recently-used chunks after each put (down to 95 % of the cap, so it does
+//   not run on every put at the edge).
+// - Any write failure (ENOSPC, EIO, read-only disk, a broken index) makes put() return null: the
+//   caller serves the bytes uncached. Writes pause briefly after a failure so a full disk is not
+//   hammered on every read.
+import { Database } from "bun:sqlite";
+import * as fs from "node:fs";
+import * as nodePath from "node:path";
+import { chunkIdInto, toHex } from "../hash/index.ts";
+
+export interface ChunkStoreOptions {
+  dir: string;
+  /** Size cap in bytes (sum of chunk sizes). */
+  maxBytes: number;
+  /** Write hook for fault injection; defaults to fs.writeFileSync. */
+  writeFile?: (path: string, data: Uint8Array) => void;
+  /** Pause after a failed write before trying again. */
+  writePauseMs?: number;
+}
+
+export interface StoreStats {
+  chunks: number;
+  sizeBytes: number;
+  maxBytes: number;
+  evictions: number;
+  evictedBytes: number;
+  corrupt: number;
+  writeErrors: number;
+  lastWriteError?: string;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export class ChunkStore {
+  readonly dir: string;
+  readonly chunksDir: string;
+  private readonly tmpDir: string;
+  private readonly db: Database;
+  private readonly maxBytes: number;
+  private readonly writeFile: (path: string, data: Uint8Array) => void;
+  private readonly writePauseMs: number;
+  private size = 0;
+  private count = 0;
+  private clock = 0;
+  private tmpSeq = 0;
+  private writesPausedUntil = 0;
+  private readonly idBuf = new Uint8Array(32);
+  private readonly s: ReturnType<ChunkStore["prepare"]>;
+  readonly counters = { evictions: 0, evictedBytes: 0, corrupt: 0, writeErrors: 0, lastWriteError: undefined as string | undefined };
+
+  constructor(opts: ChunkStoreOptions) {
+    this.dir = nodePath.resolve(opts.dir);
+    this.chunksDir = nodePath.join(this.dir, "chunks");
+    this.tmpDir = nodePath.join(this.dir, "tmp");
+    this.maxBytes = opts.maxBytes;
+    this.writeFile = opts.writeFile ?? ((p, d) => fs.writeFileSync(p, d));
+    this.writePauseMs = opts.writePauseMs ?? 5000;
+    fs.mkdirSync(this.chunksDir, { recursive: true });
+    fs.rmSync(this.tmpDir, { recursive: true, force: true });
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+    this.db = new Database(nodePath.join(this.dir, "index.sqlite"), { create: true });
+    this.db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS chunks (hash TEXT PRIMARY KEY, size INTEGER NOT NULL, atime INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS chunks_atime ON chunks(atime);
+      CREATE TABLE IF NOT EXISTS blocks (file_key TEXT NOT NULL, idx INTEGER NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (file_key, idx)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS blocks_hash ON blocks(hash);`);
+    this.s = this.prepare();
+    this.reconcile();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      get: db.query<{ size: number }, [string]>("SELECT size FROM chunks WHERE hash = ?"),
+      touch: db.query("UPDATE chunks SET atime = ? WHERE hash = ?"),
+      insert: db.query("INSERT OR REPLACE INTO chunks (hash, size, atime) VALUES (?, ?, ?)"),
+      del: db.query("DELETE FROM chunks WHERE hash = ?"),
+      delBlocks: db.query("DELETE FROM blocks WHERE hash = ?"),
+      oldest: db.query<{ hash: string; size: number }, [number]>("SELECT hash, size FROM chunks ORDER BY atime LIMIT ?"),
+      mapBlock: db.query("INSERT OR REPLACE INTO blocks (file_key, idx, hash) VALUES (?, ?, ?)"),
+      lookupBlock: db.query<{ hash: string }, [string, number]>("SELECT hash FROM blocks WHERE file_key = ? AND idx = ?"),
+    };
+  }
+
+  /** Makes index and disk agree: drops rows without files and files without rows; recomputes totals. */
+  reconcile(): void {
+    const onDisk = new Map<string, number>();
+    for (const a of safeReaddir(this.chunksDir)) {
+      for (const b of safeReaddir(nodePath.join(this.chunksDir, a))) {
+        const d = nodePath.join(this.chunksDir, a, b);
+        for (const name of safeReaddir(d)) {
+          const p = nodePath.join(d, name);
+          if (!HEX64.test(name) || name.slice(0, 2) !== a || name.slice(2, 4) !== b) {
+            fs.rmSync(p, { force: true, recursive: true });
+            continue;
+          }
+          try {
+            onDisk.set(name, fs.statSync(p).size);
+          } catch {
+            /* vanished */
+          }
+        }
+      }
+    }
+    const rows = this.db.query<{ hash: string; size: number }, []>("SELECT hash, size FROM chunks").all();
+    const tx = this.db.transaction(() => {
+      for (const r of rows) {
+        if (onDisk.get(r.hash) !== r.size) {
+          this.s.del.run(r.hash);
+          this.s.delBlocks.run(r.hash);
+          if (onDisk.has(r.hash)) fs.rmSync(this.pathOf(r.hash), { force: true });
+        }
+        onDisk.delete(r.hash);
+      }
+    });
+    tx();
+    // Files the index never heard of (a crash between rename and insert): remove them.
+    for (const h of onDisk.keys()) fs.rmSync(this.pathOf(h), { force: true });
+    const t = this.db.query<{ n: number; s: number | null; m: number | null }, []>("SELECT COUNT(*) AS n, SUM(size) AS s, MAX(atime) AS m FROM chunks").get()!;
+    this.count = t.n;
+    this.size = t.s ?? 0;
+    this.clock = t.m ?? 0;
+  }
+
+  pathOf(hex: string): string {
+    return nodePath.join(this.chunksDir, hex.slice(0, 2), hex.slice(2, 4), hex);
+  }
+
+  has(hex: string): boolean {
+    return this.s.get.get(hex) !== null;
+  }
+
+  /**
+   * Stores `data`; returns its SHA-256 hex, or null when it could not be stored (the caller serves
+   * the bytes anyway). Existing chunks are only touched.
+   */
+  put(data: Uint8Array): string | null {
+    const hex = toHex(chunkIdInto(data, this.idBuf));
+    try {
+      if (this.s.get.get(hex)) {
+        this.s.touch.run(++this.clock, hex);
+        return hex;
+      }
+      if (data.length > this.maxBytes || Date.now() < this.writesPausedUntil) return null;
+      const final = this.pathOf(hex);
+      const tmp = nodePath.join(this.tmpDir, `${process.pid}.${++this.tmpSeq}`);
+      try {
+        this.writeFile(tmp, data);
+        fs.mkdirSync(nodePath.dirname(final), { recursive: true });
+        fs.renameSync(tmp, final);
+      } catch (e) {
+        fs.rmSync(tmp, { force: true });
+        throw e;
+      }
+      this.s.insert.run(hex, data.length, ++this.clock);
+      this.size += data.length;
+      this.count++;
+      if (this.size > this.maxBytes) this.evictTo(Math.floor(this.maxBytes * 0.95));
+      return hex;
+    } catch (e) {
+      this.counters.writeErrors++;
+      this.counters.lastWriteError = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      this.writesPausedUntil = Date.now() + this.writePauseMs;
+      return null;
+    }
+  }
+
+  /**
+   * The chunk's bytes after checking their SHA-256, or null when absent. A corrupt chunk (wrong
+   * hash, wrong size, unreadable) is deleted and reported as absent, so the caller re-fetches
+   * just that range.
+   */
+  get(hex: string): Uint8Array | null {
+    const row = this.s.get.get(hex);
+    if (!row) return null;
+    let data: Uint8Array;
+    try {
+      data = readWhole(this.pathOf(hex), row.size);
+    } catch {
+      this.drop(hex, row.size, true);
+      return null;
+    }
+    if (data.length !== row.size || toHex(chunkIdInto(data, this.idBuf)) !== hex) {
+      this.drop(hex, row.size, true);
+      return null;
+    }
+    try {
+      this.s.touch.run(++this.clock, hex);
+    } catch {
+      /* LRU order is best effort; the read succeeded */
+    }
+    return data;
+  }
+
+  private drop(hex: string, size: number, corrupt: boolean): void {
+    if (corrupt) this.counters.corrupt++;
+    try {
+      fs.rmSync(this.pathOf(hex), { force: true });
+      this.s.del.run(hex);
+      this.s.delBlocks.run(hex);
+      this.size -= size;
+      this.count--;
+    } catch {
+      /* the next reconcile cleans up */
+    }
+  }
+
+  delete(hex: string): void {
+    const row = this.s.get.get(hex);
+    if (row) this.drop(hex, row.size, false);
+  }
+
+  /** Evicts least-recently-used chunks until the store holds at most `target` bytes. */
+  evictTo(target: number): void {
+    while (this.size > target) {
+      const victims = this.s.oldest.all(64);
+      if (victims.length === 0) break;
+      for (const v of victims) {
+        if (this.size <= target) break;
+        this.drop(v.hash, v.size, false);
+        this.counters.evictions++;
+        this.counters.evictedBytes += v.size;
+      }
+    }
+  }
+
+  mapBlock(fileKey: string, idx: number, hex: string): void {
+    try {
+      this.s.mapBlock.run(fileKey, idx, hex);
+    } catch {
+      /* unmapped blocks are just misses later */
+    }
+  }
+
+  lookupBlock(fileKey: string, idx: number): string | undefined {
+    return this.s.lookupBlock.get(fileKey, idx)?.hash;
+  }
+
+  clear(): void {
+    this.db.exec("DELETE FROM chunks; DELETE FROM blocks;");
+    fs.rmSync(this.chunksDir, { recursive: true, force: true });
+    fs.mkdirSync(this.chunksDir, { recursive: true });
+    this.size = 0;
+    this.count = 0;
+    this.writesPausedUntil = 0;
+  }
+
+  stats(): StoreStats {
+    return {
+      chunks: this.count, sizeBytes: this.size, maxBytes: this.maxBytes, evictions: this.counters.evictions,
+      evictedBytes: this.counters.evictedBytes, corrupt: this.counters.corrupt, writeErrors: this.counters.writeErrors,
+      lastWriteError: this.counters.lastWriteError,
+    };
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function safeReaddir(p: string): string[] {
+  try {
+    return fs.readdirSync(p);
+  } catch {
+    return [];
+  }
+}
+
+function readWhole(path: string, expect: number): Uint8Array {
+  const fd = fs.openSync(path, "r");
+  try {
+    // One byte more than expected, to notice a file that grew.
+    const buf = new Uint8Array(expect + 1);
+    let n = 0;
+    while (n < buf.length) {
+      const r = fs.readSync(fd, buf, n, buf.length - n, n);
+      if (r === 0) break;
+      n += r;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

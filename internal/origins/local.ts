@@ -1,0 +1,136 @@
+// Local directory origin, confined to its root: every path is split and checked (no "..", no NUL,
+// a leading "/" is the origin root), then resolved with realpath and required to stay under the
+// root's realpath, so a symlink inside the library pointing at /etc is refused like "../../etc".
+// A race where a directory is swapped for a symlink between realpath and open is out of scope:
+// the threat is hostile names from tags and clients, not a local attacker writing the library.
+import * as nodePath from "node:path";
+import { type FsLayer, nodeFsLayer } from "./fs-layer.ts";
+import { joinOriginPath, splitOriginPath } from "./paths.ts";
+import {
+  type DirEntry, type FileStat, type HealthReport, type Origin, OriginError, type OriginType,
+  toOriginError, withTimeout,
+} from "./types.ts";
+
+export interface LocalOriginOptions {
+  id: string;
+  root: string;
+  type?: OriginType;
+  displayName?: string;
+  fs?: FsLayer;
+  /** Health probe deadline. */
+  healthTimeoutMs?: number;
+  /** Health probe override (NFS/SMB run it in a child process so a hung mount cannot block us). */
+  probe?: (root: string, timeoutMs: number) => Promise<void>;
+}
+
+export class LocalOrigin implements Origin {
+  readonly id: string;
+  readonly type: OriginType;
+  readonly displayName: string;
+  readonly root: string;
+  protected readonly fs: FsLayer;
+  private rootReal: string | null = null;
+  private readonly healthTimeoutMs: number;
+  private readonly probe?: (root: string, timeoutMs: number) => Promise<void>;
+
+  constructor(o: LocalOriginOptions) {
+    if (!nodePath.isAbsolute(o.root)) throw new OriginError("EINVAL", `origin ${o.id}: path must be absolute: ${o.root}`, o.id);
+    this.id = o.id;
+    this.type = o.type ?? "local";
+    this.root = nodePath.resolve(o.root);
+    this.displayName = o.displayName ?? `${this.type}:${this.root}`;
+    this.fs = o.fs ?? nodeFsLayer;
+    this.healthTimeoutMs = o.healthTimeoutMs ?? 5000;
+    this.probe = o.probe;
+  }
+
+  private async realRoot(): Promise<string> {
+    // Not cached on failure: the root may appear later (a share mounted after start).
+    if (this.rootReal === null) this.rootReal = await this.fs.realpath(this.root);
+    return this.rootReal;
+  }
+
+  /** Host path for an origin path, after confinement checks. Exported for the mount's passthrough. */
+  async resolve(path: string): Promise<string> {
+    const parts = splitOriginPath(path, this.id);
+    let root: string;
+    try {
+      root = await this.realRoot();
+    } catch (e) {
+      throw toOriginError(e, this.id, `root ${this.root}`);
+    }
+    if (parts.length === 0) return root;
+    let real: string;
+    try {
+      real = await this.fs.realpath(nodePath.join(root, ...parts));
+    } catch (e) {
+      throw toOriginError(e, this.id, path);
+    }
+    if (real !== root && !real.startsWith(root.endsWith("/") ? root : root + "/")) {
+      throw new OriginError("EPATH", `path resolves outside the origin root: ${JSON.stringify(path)}`, this.id);
+    }
+    return real;
+  }
+
+  async stat(path: string): Promise<FileStat> {
+    const real = await this.resolve(path);
+    try {
+      const st = await this.fs.stat(real);
+      return { size: st.size, mtimeMs: st.mtimeMs, isDir: st.isDirectory() };
+    } catch (e) {
+      throw toOriginError(e, this.id, path);
+    }
+  }
+
+  async list(dir: string): Promise<DirEntry[]> {
+    const real = await this.resolve(dir);
+    const base = "/" + splitOriginPath(dir, this.id).join("/");
+    let names;
+    try {
+      names = await this.fs.readdir(real);
+    } catch (e) {
+      throw toOriginError(e, this.id, dir);
+    }
+    const out: DirEntry[] = [];
+    for (const d of names) {
+      if (!d.isFile() && !d.isDirectory() && !d.isSymbolicLink()) continue;
+      try {
+        // stat through resolve(): a symlink leaving the root is skipped, not followed.
+        const st = await this.stat(joinOriginPath(base, d.name));
+        out.push({ name: d.name, ...st });
+      } catch {
+        /* vanished, unreadable or escaping entries are left out of the listing */
+      }
+    }
+    return out;
+  }
+
+  async read(path: string, offset: number, length: number): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new OriginError("EINVAL", `bad range ${offset}+${length}`, this.id);
+    }
+    const real = await this.resolve(path);
+    if (length === 0) return new Uint8Array(0);
+    try {
+      return await this.fs.readRange(real, offset, length);
+    } catch (e) {
+      throw toOriginError(e, this.id, path);
+    }
+  }
+
+  async health(): Promise<HealthReport> {
+    const t0 = performance.now();
+    try {
+      if (this.probe) await this.probe(this.root, this.healthTimeoutMs);
+      else {
+        const st = await withTimeout(this.fs.stat(this.root), this.healthTimeoutMs, `stat ${this.root}`, this.id);
+        if (!st.isDirectory()) throw new OriginError("ENOTDIR", `root is not a directory: ${this.root}`, this.id);
+      }
+      return { status: "healthy", latencyMs: performance.now() - t0 };
+    } catch (e) {
+      return { status: "unhealthy", latencyMs: performance.now() - t0, error: toOriginError(e, this.id, "health").message };
+    }
+  }
+
+  async close(): Promise<void> {}
+}

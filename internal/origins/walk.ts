@@ -1,0 +1,39 @@
+// Recursive walk over any origin's list(): breadth-first with a small concurrency so remote
+// origins (one round trip per directory) are not walked one directory at a time.
+import { joinOriginPath, normalizeOriginPath } from "./paths.ts";
+import type { DirEntry, Origin } from "./types.ts";
+
+export interface WalkEntry extends DirEntry {
+  /** Origin path with a leading "/". */
+  path: string;
+}
+
+export interface WalkOptions {
+  concurrency?: number;
+  /** Called for directories that cannot be listed; the walk goes on. */
+  onError?: (dir: string, e: unknown) => void;
+}
+
+/** Yields every file (not directory) under `dir`. */
+export async function* walk(origin: Origin, dir = "/", opts: WalkOptions = {}): AsyncGenerator<WalkEntry> {
+  const conc = Math.max(1, opts.concurrency ?? 4);
+  const queue = [normalizeOriginPath(dir, origin.id)];
+  while (queue.length > 0) {
+    const batch = queue.splice(0, conc);
+    const listed = await Promise.all(batch.map(async (d) => {
+      try {
+        return { d, entries: await origin.list(d) };
+      } catch (e) {
+        opts.onError?.(d, e);
+        return { d, entries: [] as DirEntry[] };
+      }
+    }));
+    for (const { d, entries } of listed) {
+      for (const e of entries) {
+        const path = joinOriginPath(d, e.name);
+        if (e.isDir) queue.push(path);
+        else yield { ...e, path };
+      }
+    }
+  }
+}
