@@ -62,11 +62,11 @@ export function renderText(r: BenchResult): string {
   if (r.baseline) {
     out.push("", `baseline ${r.baseline.file} (${r.baseline.date})${baselineWarning(r)}:`);
     for (const c of r.baseline.comparisons.filter((x) => x.isReference)) {
-      out.push(`  reference ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${pct(c.absoluteChange)}: the machine, not counted)`);
+      out.push(`  reference ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${pct(c.change)}: the machine, not counted)`);
     }
     const moved = r.baseline.comparisons.filter((c) => !c.isReference && (c.verdict === "regression" || c.verdict === "improvement"));
     if (moved.length === 0) out.push("  no change beyond noise");
-    for (const c of moved) out.push(`  ${c.verdict.toUpperCase()}: ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${describeChange(c)}, threshold ${pct(c.threshold, false)})`);
+    for (const c of moved) out.push(`  ${c.verdict.toUpperCase()}: ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${describeChange(c)})`);
   }
   const s = r.summary;
   out.push("", `targets: ${s.passed} passed, ${s.failed} failed, ${s.notChecked} not checked${s.errors ? `; ${s.errors} scenario error(s)` : ""}${r.baseline ? `; ${s.regressions} regression(s), ${s.improvements} improvement(s)` : ""}`);
@@ -81,9 +81,10 @@ function baselineWarning(r: BenchResult): string {
   return w.length ? ` — WARNING: ${w.join("; ")}` : "";
 }
 
-/** "-20.0%", or "-1.2% vs reference (absolute -14.9%)" when judged against the reference. */
+/** "-20.0%, threshold 5.0%", plus the change relative to the reference when there is one. */
 function describeChange(c: BaselineComparison): string {
-  return c.basis === "reference" ? `${pct(c.change)} relative to the reference, absolute ${pct(c.absoluteChange)}` : pct(c.change);
+  const abs = `${pct(c.change)}, threshold ${pct(c.threshold, false)}`;
+  return c.referenceChange === undefined ? abs : `${abs}; relative to the reference ${pct(c.referenceChange)}, threshold ${pct(c.referenceThreshold ?? 0, false)}`;
 }
 
 function pct(x: number, signed = true): string {
@@ -145,8 +146,8 @@ export function renderMarkdown(r: BenchResult): string {
 
   if (r.baseline) {
     out.push("", "## Against the baseline", "");
-    out.push(`Baseline: ${md(r.baseline.file)} (${r.baseline.date})${baselineWarning(r)}. A change counts only beyond max(5 %, 3 x pooled relative MAD); metrics with a reference are judged relative to it (median / reference median of the same run).`, "");
-    out.push("| Metric | Baseline median | Median | Delta | Delta vs reference | Threshold | Verdict |", "|---|---|---|---|---|---|---|");
+    out.push(`Baseline: ${md(r.baseline.file)} (${r.baseline.date})${baselineWarning(r)}. A change counts only beyond max(5 %, 3 x pooled relative MAD), and for metrics with a reference also relative to it (median / the same run's reference median): both must agree.`, "");
+    out.push("| Metric | Baseline median | Median | Delta (threshold) | Delta vs reference (threshold) | Verdict |", "|---|---|---|---|---|---|");
     for (const c of r.baseline.comparisons) {
       const verdict = c.isReference
         ? "reference (the machine; not counted)"
@@ -157,8 +158,9 @@ export function renderMarkdown(r: BenchResult): string {
             : c.verdict === "within-noise"
               ? "within noise"
               : `not compared (${md(c.reason ?? "")})`;
-      const vsRef = c.basis === "reference" ? pct(c.change) : "—";
-      out.push(`| ${c.key} | ${fmt(c.baselineMedian)} ${c.unit} | ${fmt(c.currentMedian)} ${c.unit} | ${pct(c.absoluteChange)} | ${vsRef} | ${c.threshold ? pct(c.threshold, false) : "—"} | ${verdict} |`);
+      const abs = c.threshold ? `${pct(c.change)} (${pct(c.threshold, false)})` : pct(c.change);
+      const vsRef = c.referenceChange === undefined ? "—" : `${pct(c.referenceChange)} (${pct(c.referenceThreshold ?? 0, false)})`;
+      out.push(`| ${c.key} | ${fmt(c.baselineMedian)} ${c.unit} | ${fmt(c.currentMedian)} ${c.unit} | ${abs} | ${vsRef} | ${verdict} |`);
     }
   }
   return out.join("\n") + "\n";

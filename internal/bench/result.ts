@@ -70,16 +70,16 @@ export interface BaselineComparison {
   baselineMedian: number;
   currentMedian: number;
   /** Relative change of the median in the good direction: +0.10 = 10 % better, -0.10 = 10 % worse. */
-  absoluteChange: number;
-  /**
-   * "reference": judged on median / reference median (the same run's memcpy), which cancels a
-   * machine that is busier or quieter as a whole; "absolute": on the median itself.
-   */
-  basis: "reference" | "absolute";
-  /** The relative change the verdict is based on (in the good direction). */
   change: number;
-  /** The relative change that counts as beyond noise for this metric (see baseline.ts). */
+  /** The change of the median that counts as beyond noise (see baseline.ts). */
   threshold: number;
+  /**
+   * When the metric has a reference (memcpy) measured in both runs: the relative change of
+   * median / reference median, and its threshold. A verdict then needs both changes beyond
+   * their thresholds in the same direction.
+   */
+  referenceChange?: number;
+  referenceThreshold?: number;
   verdict: Verdict;
   reason?: string;
   /** This metric is other metrics' reference: its change describes the machine, never counts as a regression. */

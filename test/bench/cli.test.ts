@@ -138,11 +138,11 @@ describe("musicfs bench (fake scenarios)", () => {
     expect(same.out).toContain("no change beyond noise");
     const worse = await bench(["--baseline", file, "--check", "--report", path.join(work, "b.md"), "fake"], [160, 160, 161, 159, 160, 160]);
     expect(worse.code).toBe(1);
-    expect(worse.out).toContain("REGRESSION: fake.rate 200.0 -> 160.0 MB/s (-20.0% relative to the reference, absolute -20.0%, threshold 5.0%)");
+    expect(worse.out).toContain("REGRESSION: fake.rate 200.0 -> 160.0 MB/s (-20.0%, threshold 5.0%; relative to the reference -20.0%, threshold 5.0%)");
     expect(worse.out).toContain("reference ref.rate 1000 -> 1000 MB/s (0.0%: the machine, not counted)");
     const md = fs.readFileSync(path.join(work, "b.md"), "utf8");
-    expect(md).toContain("| fake.rate | 200.0 MB/s | 160.0 MB/s | -20.0% | -20.0% | 5.0% | ❌ regression |");
-    expect(md).toContain("| ref.rate | 1000 MB/s | 1000 MB/s | 0.0% | — | 5.0% | reference (the machine; not counted) |");
+    expect(md).toContain("| fake.rate | 200.0 MB/s | 160.0 MB/s | -20.0% (5.0%) | -20.0% (5.0%) | ❌ regression |");
+    expect(md).toContain("| ref.rate | 1000 MB/s | 1000 MB/s | 0.0% (5.0%) | — | reference (the machine; not counted) |");
     const better = await bench(["--baseline", file, "fake"], [260]);
     expect(better.out).toContain("IMPROVEMENT: fake.rate");
     const quick = await bench(["--baseline", file, "--quick", "fake"], [200]);
