@@ -21,8 +21,12 @@
 // it matters. 3 x the pooled spread keeps false alarms rare on noisy runs; the 5 % floor stops a
 // quiet run (MAD ~ 0) from flagging a 1 % wobble (the predecessor saw -4.5 % with no code
 // change). A reference metric itself is shown but never counted: its change is the machine's.
+// When other processes used more than BUSY_SHARE of the CPUs while either run measured the
+// scenario (load.ts), a would-be verdict is reported as not compared, with what it would have been:
+// contention that memcpy does not reflect (the other core busy) halves a two-core pipeline.
 // Fewer than 3 repetitions on either side: not compared (spread unknown).
 import type { BaselineComparison, BenchResult, MetricResult, ScenarioResult } from "./result.ts";
+import { BUSY_SHARE } from "./load.ts";
 import { relativeNoise } from "./stats.ts";
 import { MIN_REPEAT } from "./runner.ts";
 
@@ -46,6 +50,11 @@ function metricsByKey(scenarios: ScenarioResult[]): Map<string, MetricResult> {
   return new Map(scenarios.filter((s) => s.status === "ok").flatMap((s) => s.metrics.filter((m) => m.stats.n > 0).map((m) => [m.key, m] as const)));
 }
 
+/** Metric key -> share of the CPUs other processes used while its scenario was measured. */
+function loadByKey(scenarios: ScenarioResult[]): Map<string, number> {
+  return new Map(scenarios.flatMap((s) => s.metrics.map((m) => [m.key, s.othersCpu ?? 0] as const)));
+}
+
 /** Relative change of `now` against `base` in the good direction of `better`. */
 function goodChange(base: number, now: number, better: MetricResult["better"]): number {
   const rel = (now - base) / Math.abs(base);
@@ -64,6 +73,8 @@ function side(change: number, threshold: number): number {
 export function compareWithBaseline(baseline: BenchResult, current: ScenarioResult[]): BaselineComparison[] {
   const old = metricsByKey(baseline.scenarios);
   const now = metricsByKey(current);
+  const loadOld = loadByKey(baseline.scenarios);
+  const loadNow = loadByKey(current);
   const references = new Set([...now.values()].flatMap((m) => (m.reference ? [m.reference] : [])));
   const out: BaselineComparison[] = [];
   for (const m of now.values()) {
@@ -105,6 +116,11 @@ export function compareWithBaseline(baseline: BenchResult, current: ScenarioResu
       if (side(row.referenceChange, row.referenceThreshold) !== verdict) verdict = 0;
     }
     row.verdict = verdict < 0 ? "regression" : verdict > 0 ? "improvement" : "within-noise";
+    const load = Math.max(loadOld.get(m.key) ?? 0, loadNow.get(m.key) ?? 0);
+    if (verdict !== 0 && load > BUSY_SHARE) {
+      row.reason = `would be ${row.verdict === "regression" ? "a regression" : "an improvement"}, but measured under load (others used ${Math.round(100 * load)} % of the CPUs)`;
+      row.verdict = "not-compared";
+    }
     out.push(row);
   }
   return out;

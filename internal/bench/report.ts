@@ -23,6 +23,10 @@ function textTable(header: string[], rows: string[][]): string {
   return [line(header), line(w.map((n) => "-".repeat(n))), ...rows.map(line)].join("\n");
 }
 
+function load(share: number | undefined): string {
+  return share === undefined ? "" : `${Math.round(100 * share)}%`;
+}
+
 function targetText(t: TargetResult): string {
   return `${t.statistic} ${t.comparison} ${t.value} ${t.unit}`;
 }
@@ -31,7 +35,7 @@ function targetText(t: TargetResult): string {
 export function renderText(r: BenchResult): string {
   const out: string[] = [];
   out.push(`musicfs bench${r.quick ? " --quick" : ""}: ${r.machine.cpus} x ${r.machine.cpuModel}, bun ${r.bun}${r.commit ? `, commit ${r.commit}` : ""}`);
-  out.push("p95 = the slow tail: 95th percentile of times, 5th percentile of rates", "");
+  out.push("p95 = the slow tail: 95th percentile of times, 5th percentile of rates; others cpu = share of the CPUs other processes used meanwhile", "");
   const rows: string[][] = [];
   for (const s of r.scenarios) {
     if (s.status !== "ok") {
@@ -43,10 +47,10 @@ export function renderText(r: BenchResult): string {
         rows.push([m.key, "not measured"]);
         continue;
       }
-      rows.push([m.key, `${fmt(m.stats.median)} ${m.unit}`, fmt(slowTail95(m.stats, m.better)), fmt(m.stats.mean), cv(m), fmt(m.stats.min), fmt(m.stats.max), String(m.stats.n), ratio(m)]);
+      rows.push([m.key, `${fmt(m.stats.median)} ${m.unit}`, fmt(slowTail95(m.stats, m.better)), fmt(m.stats.mean), cv(m), fmt(m.stats.min), fmt(m.stats.max), String(m.stats.n), ratio(m), load(s.othersCpu)]);
     }
   }
-  out.push(textTable(["metric", "median", "p95", "mean", "cv", "min", "max", "n", "vs reference"], rows));
+  out.push(textTable(["metric", "median", "p95", "mean", "cv", "min", "max", "n", "vs reference", "others cpu"], rows));
   const notes = r.scenarios.flatMap((s) => s.notes.map((n) => `  ${s.id}: ${n}`));
   if (notes.length) out.push("", "notes:", ...notes);
   const shown = r.targets.filter((t) => t.status !== "not-run");
@@ -65,6 +69,7 @@ export function renderText(r: BenchResult): string {
       out.push(`  reference ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${pct(c.change)}: the machine, not counted)`);
     }
     const moved = r.baseline.comparisons.filter((c) => !c.isReference && (c.verdict === "regression" || c.verdict === "improvement"));
+    for (const c of r.baseline.comparisons.filter((x) => x.reason?.startsWith("would be"))) out.push(`  under load, not counted: ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} ${c.reason}`);
     if (moved.length === 0) out.push("  no change beyond noise");
     for (const c of moved) out.push(`  ${c.verdict.toUpperCase()}: ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${describeChange(c)})`);
   }
@@ -103,7 +108,7 @@ export function renderMarkdown(r: BenchResult): string {
   if (r.commit) out.push(`Commit: ${r.commit}  `);
   out.push(`System: ${r.machine.platform}-${r.machine.arch}, kernel ${r.machine.kernel}, ${r.machine.cpus} x ${r.machine.cpuModel}, ${(r.machine.memoryBytes / 2 ** 30).toFixed(0)} GiB  `);
   out.push(`Runtime: Bun ${r.bun}`, "");
-  out.push("p95 is the slow tail: the value 95 % of repetitions were at least as good as (95th percentile of times, 5th percentile of rates).", "");
+  out.push("p95 is the slow tail: the value 95 % of repetitions were at least as good as (95th percentile of times, 5th percentile of rates). Others' CPU: the share of all CPUs other processes used while the scenario was measured (above 25 % a baseline comparison is not trusted).", "");
 
   out.push("## Targets", "");
   out.push("| ID | Metric | Target | Median | p95 | Status |", "|---|---|---|---|---|---|");
@@ -126,19 +131,19 @@ export function renderMarkdown(r: BenchResult): string {
   if (notes.length) out.push("", ...notes.map((t) => `- **${md(t.id)}**: ${t.note}`));
 
   out.push("", "## All metrics", "");
-  out.push("| Metric | Median | p95 | Mean | Stddev | Min | Max | n | vs reference |", "|---|---|---|---|---|---|---|---|---|");
+  out.push("| Metric | Median | p95 | Mean | Stddev | Min | Max | n | vs reference | Others' CPU |", "|---|---|---|---|---|---|---|---|---|---|");
   for (const s of r.scenarios) {
     if (s.status !== "ok") {
-      out.push(`| ${s.id} | ${s.status}: ${md(s.reason ?? "")} | | | | | | | |`);
+      out.push(`| ${s.id} | ${s.status}: ${md(s.reason ?? "")} | | | | | | | | |`);
       continue;
     }
     for (const m of s.metrics) {
       const st = m.stats;
       if (st.n === 0) {
-        out.push(`| ${m.key} | not measured | | | | | | 0 | |`);
+        out.push(`| ${m.key} | not measured | | | | | | 0 | | |`);
         continue;
       }
-      out.push(`| ${m.key} | ${fmt(st.median)} ${m.unit} | ${fmt(slowTail95(st, m.better))} | ${fmt(st.mean)} | ${fmt(st.stddev)} | ${fmt(st.min)} | ${fmt(st.max)} | ${st.n} | ${ratio(m)} |`);
+      out.push(`| ${m.key} | ${fmt(st.median)} ${m.unit} | ${fmt(slowTail95(st, m.better))} | ${fmt(st.mean)} | ${fmt(st.stddev)} | ${fmt(st.min)} | ${fmt(st.max)} | ${st.n} | ${ratio(m)} | ${load(s.othersCpu)} |`);
     }
   }
   const sn = r.scenarios.filter((s) => s.notes.length);

@@ -38,6 +38,11 @@ export interface ScenarioResult {
   repetitions: number;
   /** Wall time of setup, warm-ups, repetitions and teardown. */
   seconds: number;
+  /**
+   * Share (0..1) of all CPUs' time other processes used during the measured repetitions
+   * (Linux /proc; absent when unknown or the repetitions were too short to tell).
+   */
+  othersCpu?: number;
   notes: string[];
   metrics: MetricResult[];
 }

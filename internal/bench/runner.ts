@@ -1,6 +1,7 @@
 // Runs scenarios: setup, warm-ups (discarded: JIT tiers, page cache, CPU frequency settle),
 // then timed repetitions until the count is reached or the time box is spent, then teardown.
 import type { MetricResult, ScenarioResult } from "./result.ts";
+import { BUSY_SHARE, cpuSnapshot, othersShare } from "./load.ts";
 import { summarize } from "./stats.ts";
 import { SkipScenario, type Scenario, type ScenarioContext } from "./types.ts";
 
@@ -62,6 +63,7 @@ export async function runScenario(s: Scenario<any>, opts: RunOptions): Promise<S
       result.warmup++;
     }
     const t0 = now();
+    const cpu0 = cpuSnapshot();
     for (let i = 0; i < repeat; i++) {
       if (i >= MIN_REPEAT && now() - t0 > budget) {
         ctx.note(`time box of ${(budget / 1000).toFixed(0)} s reached after ${i} of ${repeat} repetitions`);
@@ -76,6 +78,10 @@ export async function runScenario(s: Scenario<any>, opts: RunOptions): Promise<S
         list.push(v);
       }
       result.repetitions++;
+    }
+    result.othersCpu = othersShare(cpu0, cpuSnapshot());
+    if (result.othersCpu !== undefined && result.othersCpu > BUSY_SHARE) {
+      ctx.note(`measured under load: other processes used ${Math.round(100 * result.othersCpu)} % of the CPUs`);
     }
   } catch (e) {
     result.status = e instanceof SkipScenario ? "skipped" : "error";

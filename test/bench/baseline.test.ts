@@ -110,6 +110,17 @@ describe("baseline comparison", () => {
     expect(countVerdicts(slower)).toEqual({ regressions: 1, improvements: 0 });
   });
 
+  test("a would-be regression measured under load is reported, not counted", () => {
+    const now = run([900, 901, 899, 900, 900]);
+    now[0].othersCpu = 0.45;
+    const [c] = compareWithBaseline(doc(run([1000, 1001, 999, 1000, 1000])), now);
+    expect(c.verdict).toBe("not-compared");
+    expect(c.reason).toBe("would be a regression, but measured under load (others used 45 % of the CPUs)");
+    expect(countVerdicts([c]).regressions).toBe(0);
+    now[0].othersCpu = 0.1;
+    expect(compareWithBaseline(doc(run([1000, 1001, 999, 1000, 1000])), now)[0].verdict).toBe("regression");
+  });
+
   test("parseBaseline rejects what is not a bench result", () => {
     expect(() => parseBaseline("{}")).toThrow(/schema 1/);
     expect(() => parseBaseline("nope")).toThrow(/not JSON/);
