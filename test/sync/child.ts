@@ -2,10 +2,14 @@
 //   bun test/sync/child.ts local SRC DST
 //   bun test/sync/child.ts push SRC musicfs://HOST:PORT/NAME TOKEN
 //   bun test/sync/child.ts pull musicfs://HOST:PORT/NAME DST TOKEN
+import * as fs from "node:fs";
 import { syncFolders } from "../../internal/sync/index.ts";
 import { parseRemoteSpec, syncRemote } from "../../internal/sync/remote/index.ts";
 
 const [mode, a, b, token] = process.argv.slice(2);
+// Tells the test that start-up is over, so its random kill lands inside the sync itself.
+// writeSync: process.stdout.write to a pipe may flush only when the event loop idles.
+fs.writeSync(1, "start\n");
 const stats =
   mode === "local"
     ? await syncFolders(a, b, { delete: true })

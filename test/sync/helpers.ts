@@ -90,3 +90,40 @@ export function track(seed: number, audio: number, title: string): Uint8Array {
   out.set(randomBytes(audio, seed), head.length);
   return out;
 }
+
+/**
+ * Spawns `bun test/sync/child.ts ARGS`, waits for its "start" line, then kills it with SIGKILL
+ * after a random delay in [0, maxDelayMs). Returns the exit code (137-ish when killed, 0 if it
+ * finished first).
+ */
+export async function killDuring(args: string[], maxDelayMs: number): Promise<{ code: number; finished: boolean }> {
+  const child = Bun.spawn([process.execPath, `${import.meta.dir}/child.ts`, ...args], { stdout: "pipe", stderr: "ignore" });
+  const reader = child.stdout.getReader();
+  let seen = "";
+  while (!seen.includes("start\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+  }
+  await Bun.sleep(Math.random() * maxDelayMs);
+  child.kill(9);
+  const code = await child.exited;
+  reader.releaseLock();
+  return { code, finished: code === 0 || code === 1 };
+}
+
+/** Runs the child to completion; returns milliseconds from its "start" line to its exit. */
+export async function timeChild(args: string[]): Promise<number> {
+  const child = Bun.spawn([process.execPath, `${import.meta.dir}/child.ts`, ...args], { stdout: "pipe", stderr: "ignore" });
+  const reader = child.stdout.getReader();
+  let seen = "";
+  while (!seen.includes("start\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+  }
+  const t0 = performance.now();
+  reader.releaseLock();
+  await child.exited;
+  return performance.now() - t0;
+}

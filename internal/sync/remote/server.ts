@@ -142,6 +142,7 @@ export function registerSyncService(router: ConnectRouter, opts: SyncServiceOpti
     async *getManifest(req, ctx) {
       auth(ctx);
       const root = rootOf(req.export, req.subpath);
+      if (fs.existsSync(root) && !fs.lstatSync(root).isDirectory()) throw bad(`${req.subpath} is not a folder: sync the folder that holds it`);
       const listing = listTree(root);
       const codec = pickCodec(req.accept as Codec[]);
       for (let i = 0; i < Math.max(1, listing.entries.length); i += MANIFEST_BATCH) {
@@ -259,7 +260,15 @@ export function registerSyncService(router: ConnectRouter, opts: SyncServiceOpti
           const len = c.lengths[k];
           const id = c.ids.subarray(k * 32, (k + 1) * 32);
           const chunk = data.subarray(at, at + len);
-          if (!s.staging.put(id, chunk)) throw new ConnectError(`${run.path}: chunk ${k} does not match its SHA-256 (the source changed, or the data was damaged)`, Code.DataLoss);
+          let ok: boolean;
+          try {
+            ok = s.staging.put(id, chunk);
+          } catch (e) {
+            const err = e as NodeJS.ErrnoException;
+            if (err.code === "ENOSPC") throw new ConnectError(`destination is full (ENOSPC) while staging chunks of ${run.path}`, Code.ResourceExhausted);
+            throw e;
+          }
+          if (!ok) throw new ConnectError(`${run.path}: chunk ${k} does not match its SHA-256 (the source changed, or the data was damaged)`, Code.DataLoss);
           s.index.add(s.staging.relOf(idHex(c.ids, k)), { size: len, lengths: [len], ids: new Uint8Array(id) });
           at += len;
           stored++;
