@@ -62,6 +62,15 @@ function loadTargets(opts: BenchOptions, deps: BenchDeps): Target[] {
   }
 }
 
+/** A target naming a scenario or metric that does not exist is a typo: say so before measuring. */
+function checkTargetMetrics(targets: Target[], registry: ScenarioRegistry, source: string): void {
+  const bad = targets.filter((t) => {
+    const [sid, mid] = t.metric.split(".");
+    return !registry.get(sid)?.metrics.some((m) => m.id === mid);
+  });
+  if (bad.length > 0) throw new BenchUsageError(`${source}: unknown metric ${bad.map((t) => `${t.metric} (target ${t.id})`).join(", ")}; see musicfs bench --list`);
+}
+
 function readText(file: string): string {
   let text: string;
   try {
@@ -95,6 +104,7 @@ export async function benchMain(ids: string[], opts: BenchOptions, deps: BenchDe
     throw new BenchUsageError(`unknown scenario${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; known: ${deps.registry.list().map((s) => s.id).join(", ")}`);
   }
   const targets = loadTargets(opts, deps);
+  checkTargetMetrics(targets, deps.registry, opts.targets ?? "bench/targets.toml");
   // Read the baseline before spending a minute measuring, so a wrong path fails at once.
   const baseline = opts.baseline ? readBaseline(opts.baseline) : undefined;
 

@@ -155,6 +155,11 @@ describe("musicfs bench (fake scenarios)", () => {
     expect(a.thrown?.message).toContain("unknown scenario nope; known: ref, fake, needs-tool");
     expect((await bench(["--repeat", "0"])).thrown?.message).toContain("--repeat must be an integer >= 1");
     expect((await bench(["--baseline", path.join(work, "missing.json")])).thrown?.message).toContain("cannot read --baseline");
+    const typo = path.join(work, "typo.toml");
+    fs.writeFileSync(typo, '[targets.x]\nmetric = "fake.rat"\nstatistic = "median"\ncomparison = ">="\nvalue = 1\nunit = "MB/s"\n');
+    expect((await bench(["--targets", typo])).thrown?.message).toContain("unknown metric fake.rat (target x)");
+    fs.writeFileSync(typo, "[targets.x]\nmetric = 3\n");
+    expect((await bench(["--targets", typo])).thrown?.name).toBe("UsageError");
   });
 
   test("--list names every scenario and its metrics", async () => {
