@@ -38,6 +38,6 @@ export function fmt(v: number | undefined): string {
   if (a >= 100) return v.toFixed(1);
   if (a >= 10) return v.toFixed(2);
   if (a >= 1) return v.toFixed(3);
-  if (a === 0) return "0";
+  if (a < 1e-9) return "0"; // float residue such as a stddev of 1.7e-14 for identical values
   return v.toPrecision(3);
 }
