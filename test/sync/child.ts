@@ -10,11 +10,19 @@ const [mode, a, b, token] = process.argv.slice(2);
 // Tells the test that start-up is over, so its random kill lands inside the sync itself.
 // writeSync: process.stdout.write to a pipe may flush only when the event loop idles.
 fs.writeSync(1, "start\n");
+// And when the first bytes are written (or sent), so kills can be aimed at that phase too.
+let writing = false;
+const onProgress = (done: number) => {
+  if (!writing && done > 0) {
+    writing = true;
+    fs.writeSync(1, "writing\n");
+  }
+};
 const stats =
   mode === "local"
-    ? await syncFolders(a, b, { delete: true })
+    ? await syncFolders(a, b, { delete: true, onProgress })
     : mode === "push"
-      ? await syncRemote({ src: a, push: parseRemoteSpec(b) }, { delete: true, token })
-      : await syncRemote({ pull: parseRemoteSpec(a), dst: b }, { delete: true, token });
+      ? await syncRemote({ src: a, push: parseRemoteSpec(b) }, { delete: true, token, onProgress })
+      : await syncRemote({ pull: parseRemoteSpec(a), dst: b }, { delete: true, token, onProgress });
 process.stdout.write(JSON.stringify(stats) + "\n");
 process.exit(stats.errors.length > 0 ? 1 : 0);

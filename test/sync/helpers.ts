@@ -91,20 +91,25 @@ export function track(seed: number, audio: number, title: string): Uint8Array {
   return out;
 }
 
+/** Reads a child's stdout until `line` appears (or the stream ends); returns false if it never did. */
+async function waitLine(reader: { read(): Promise<{ value?: Uint8Array; done?: boolean }> }, line: string, seen: { text: string }): Promise<boolean> {
+  while (!seen.text.includes(line + "\n")) {
+    const { value, done } = await reader.read();
+    if (done) return false;
+    seen.text += new TextDecoder().decode(value);
+  }
+  return true;
+}
+
 /**
- * Spawns `bun test/sync/child.ts ARGS`, waits for its "start" line, then kills it with SIGKILL
- * after a random delay in [0, maxDelayMs). Returns the exit code (137-ish when killed, 0 if it
- * finished first).
+ * Spawns `bun test/sync/child.ts ARGS`, waits for its "start" line (or "writing": its first
+ * written bytes), then kills it with SIGKILL after a random delay in [0, maxDelayMs).
  */
-export async function killDuring(args: string[], maxDelayMs: number): Promise<{ code: number; finished: boolean }> {
+export async function killDuring(args: string[], maxDelayMs: number, after: "start" | "writing" = "start"): Promise<{ code: number; finished: boolean }> {
   const child = Bun.spawn([process.execPath, `${import.meta.dir}/child.ts`, ...args], { stdout: "pipe", stderr: "ignore" });
   const reader = child.stdout.getReader();
-  let seen = "";
-  while (!seen.includes("start\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-  }
+  const seen = { text: "" };
+  await waitLine(reader, after, seen);
   await Bun.sleep(Math.random() * maxDelayMs);
   child.kill(9);
   const code = await child.exited;
@@ -112,18 +117,17 @@ export async function killDuring(args: string[], maxDelayMs: number): Promise<{ 
   return { code, finished: code === 0 || code === 1 };
 }
 
-/** Runs the child to completion; returns milliseconds from its "start" line to its exit. */
-export async function timeChild(args: string[]): Promise<number> {
+/** Runs the child to completion; milliseconds from its "start" and its "writing" lines to its exit. */
+export async function timeChild(args: string[]): Promise<{ total: number; writing: number }> {
   const child = Bun.spawn([process.execPath, `${import.meta.dir}/child.ts`, ...args], { stdout: "pipe", stderr: "ignore" });
   const reader = child.stdout.getReader();
-  let seen = "";
-  while (!seen.includes("start\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    seen += new TextDecoder().decode(value);
-  }
+  const seen = { text: "" };
+  await waitLine(reader, "start", seen);
   const t0 = performance.now();
+  const wrote = await waitLine(reader, "writing", seen);
+  const t1 = performance.now();
   reader.releaseLock();
   await child.exited;
-  return performance.now() - t0;
+  const end = performance.now();
+  return { total: end - t0, writing: wrote ? end - t1 : 0 };
 }

@@ -221,7 +221,7 @@ describe("changes and interruptions", () => {
       const old = new Map([...snapshot(dst, { skipInternal: true })].map(([k, v]) => [k, v.hash]));
       gen(g);
       const next = new Map([...snapshot(dir, { skipInternal: true })].map(([k, v]) => [k, v.hash]));
-      await killDuring(["pull", url, dst, TOKEN], scale);
+      await killDuring(["pull", url, dst, TOKEN], scale, g % 2 === 0 ? "start" : "writing");
       for (const [rel, h] of snapshot(dst, { skipInternal: true })) {
         if (path.basename(rel).startsWith(".musicfs-tmp-")) continue;
         if (h.hash !== old.get(rel) && h.hash !== next.get(rel)) throw new Error(`generation ${g}: ${rel} is torn`);
@@ -295,7 +295,7 @@ describe("kill -9 of a push client", () => {
       else fs.rmSync(path.join(src, "moving/a"), { recursive: true, force: true });
       const next = new Map([...snapshot(src)].map(([k, v]) => [k, v.hash]));
       const need = (await syncRemote({ src, push: parseRemoteSpec(url) }, { token: TOKEN, delete: true, dryRun: true })).bytes.literal;
-      await killDuring(["push", src, url, TOKEN], scale);
+      await killDuring(["push", src, url, TOKEN], scale, g % 2 === 0 ? "start" : "writing");
       for (const [rel, h] of snapshot(dir, { skipInternal: true })) {
         if (path.basename(rel).startsWith(".musicfs-tmp-")) continue;
         if (h.hash !== old.get(rel) && h.hash !== next.get(rel)) throw new Error(`generation ${g}: ${rel} is torn`);
