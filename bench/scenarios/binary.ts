@@ -22,4 +22,5 @@ export function findMusicfsBinary(): string | undefined {
   return undefined;
 }
 
-export const NOT_BUILT = "skipped: run npm run build (dist/musicfs not found)";
+/** Shown after "skipped: " (the runner adds the status). */
+export const NOT_BUILT = "run npm run build (dist/musicfs not found)";

@@ -65,7 +65,7 @@ export const chunkFile = defineScenario({
       fs.closeSync(fd);
     }
     const bin = findMusicfsBinary();
-    if (!bin) ctx.note(`cli metrics ${NOT_BUILT}`);
+    if (!bin) ctx.note(`cli metrics skipped: ${NOT_BUILT}`);
     return { dir, file, bin };
   },
   run({ file, bin }): Record<string, number> {

@@ -68,13 +68,13 @@ describe("runner", () => {
       description: "",
       metrics: [{ id: "v", unit: "ms", better: "lower" }],
       setup: () => {
-        throw new SkipScenario("skipped: run npm run build");
+        throw new SkipScenario("run npm run build");
       },
       run: () => ({ v: 1 }),
       teardown: () => void (tornDown = true),
     });
     const r = await runScenario(s, { quick: true });
-    expect(r).toMatchObject({ status: "skipped", reason: "skipped: run npm run build", repetitions: 0 });
+    expect(r).toMatchObject({ status: "skipped", reason: "run npm run build", repetitions: 0 });
     expect(tornDown).toBe(false);
   });
 

@@ -11,7 +11,7 @@ function result(id: string, metric: string, unit: string, values: number[], bett
     id,
     description: "",
     status,
-    reason: status === "ok" ? undefined : "skipped: run npm run build",
+    reason: status === "ok" ? undefined : "run npm run build",
     warmup: 0,
     repetitions: values.length,
     seconds: 0,
