@@ -36,21 +36,25 @@ export function renderText(r: BenchResult): string {
   const out: string[] = [];
   out.push(`musicfs bench${r.quick ? " --quick" : ""}: ${r.machine.cpus} x ${r.machine.cpuModel}, bun ${r.bun}${r.commit ? `, commit ${r.commit}` : ""}`);
   out.push("p95 = the slow tail: 95th percentile of times, 5th percentile of rates; others cpu = share of the CPUs other processes used meanwhile", "");
+  // Only measured metrics go in the table (long reasons would stretch its columns); the rest
+  // follow as one line each.
   const rows: string[][] = [];
+  const unmeasured: string[] = [];
   for (const s of r.scenarios) {
     if (s.status !== "ok") {
-      rows.push([s.id, `${s.status}: ${s.reason ?? ""}`]);
+      unmeasured.push(`  ${s.id}: ${s.status}: ${s.reason ?? ""}`);
       continue;
     }
     for (const m of s.metrics) {
       if (m.stats.n === 0) {
-        rows.push([m.key, "not measured"]);
+        unmeasured.push(`  ${m.key}: not measured`);
         continue;
       }
       rows.push([m.key, `${fmt(m.stats.median)} ${m.unit}`, fmt(slowTail95(m.stats, m.better)), fmt(m.stats.mean), cv(m), fmt(m.stats.min), fmt(m.stats.max), String(m.stats.n), ratio(m), load(s.othersCpu)]);
     }
   }
-  out.push(textTable(["metric", "median", "p95", "mean", "cv", "min", "max", "n", "vs reference", "others cpu"], rows));
+  if (rows.length) out.push(textTable(["metric", "median", "p95", "mean", "cv", "min", "max", "n", "vs reference", "others cpu"], rows));
+  if (unmeasured.length) out.push(...(rows.length ? [""] : []), ...unmeasured);
   const notes = r.scenarios.flatMap((s) => s.notes.map((n) => `  ${s.id}: ${n}`));
   if (notes.length) out.push("", "notes:", ...notes);
   const shown = r.targets.filter((t) => t.status !== "not-run");
@@ -59,9 +63,10 @@ export function renderText(r: BenchResult): string {
     out.push(
       textTable(
         ["target", "metric", "wanted", "measured", "status"],
-        shown.map((t) => [t.id, t.metric, targetText(t), t.measured === undefined ? "-" : `${fmt(t.measured)} ${t.unit}`, t.status === "not-checked" ? `not checked (${t.reason})` : t.status.toUpperCase()]),
+        shown.map((t) => [t.id, t.metric, targetText(t), t.measured === undefined ? "-" : `${fmt(t.measured)} ${t.unit}`, t.status === "not-checked" ? "not checked" : t.status.toUpperCase()]),
       ),
     );
+    for (const t of shown) if (t.status === "not-checked") out.push(`  ${t.id} not checked: ${t.reason}`);
   }
   if (r.baseline) {
     out.push("", `baseline ${r.baseline.file} (${r.baseline.date})${baselineWarning(r)}:`);
