@@ -120,19 +120,17 @@ export async function syncFolders(src: string, dst: string, opts: SyncOptions = 
   const index = new ChunkIndex();
   const candidates = [...indexCandidates(cmp)].filter((rel) => parentIsReal(dstRoot, rel));
   const dstSizes = new Map(sides.dst.entries.map((e) => [e.rel, e.size]));
-  const dstChunks = await chunkFiles(
-    candidates.map(dstAbs),
-    candidates.map((r) => dstSizes.get(r) ?? 0),
+  // One pass over both lists: one worker pool instead of two (worker start-up is tens of ms).
+  const srcPaths = cmp.files.map((f) => srcAbsOf.get(f.src.rel)!);
+  const all = await chunkFiles(
+    [...candidates.map(dstAbs), ...srcPaths],
+    [...candidates.map((r) => dstSizes.get(r) ?? 0), ...cmp.files.map((f) => f.src.size)],
     { params, withIds: true },
   );
-  dstChunks.forEach((c, i) => {
+  all.slice(0, candidates.length).forEach((c, i) => {
     if (!(c instanceof FileChunkError)) index.add(candidates[i], c);
   });
-  const srcChunks = await chunkFiles(
-    cmp.files.map((f) => srcAbsOf.get(f.src.rel)!),
-    cmp.files.map((f) => f.src.size),
-    { params, withIds: true },
-  );
+  const srcChunks = all.slice(candidates.length);
 
   const jobs: FileJob[] = [];
   const metadataOnly: { src: ListEntry; dst: ListEntry }[] = [];
