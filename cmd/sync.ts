@@ -54,23 +54,36 @@ export function register(cli: CAC): void {
       };
       let stats: SyncStats;
       try {
-        if (remoteSrc || remoteDst) {
-          const token = rawOption(cli.rawArgs, "--token") ?? (process.env.MUSICFS_TOKEN || undefined);
-          let remote;
-          try {
-            remote = parseRemoteSpec(remoteSrc ? src : dst);
-          } catch (e) {
-            throw new UsageError((e as Error).message);
-          }
-          stats = await syncRemote(remoteSrc ? { pull: remote, dst } : { src, push: remote }, { ...opts, token });
-        } else stats = await syncFolders(src, dst, opts);
-      } finally {
-        (bar as ReturnType<typeof startProgress> | null)?.stop();
+        stats = await runSync();
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
+        // Whole-run failures (unreachable server, refused manifest, bad token): one clear line, exit 1.
+        process.stderr.write(`musicfs sync: ${(e as Error).message}\n`);
+        process.exitCode = EXIT_FAILURE;
+        return;
       }
       if (json) process.stdout.write(JSON.stringify(stats, null, 2) + "\n");
       else printStats(stats);
       for (const e of stats.errors) process.stderr.write(`musicfs sync: ${e.path}: ${e.error}\n`);
       process.exitCode = stats.errors.length > 0 ? EXIT_FAILURE : EXIT_OK;
+
+      async function runSync(): Promise<SyncStats> {
+        try {
+          if (remoteSrc || remoteDst) {
+            const token = rawOption(cli.rawArgs, "--token") ?? (process.env.MUSICFS_TOKEN || undefined);
+            let remote;
+            try {
+              remote = parseRemoteSpec(remoteSrc ? src : dst);
+            } catch (e) {
+              throw new UsageError((e as Error).message);
+            }
+            return await syncRemote(remoteSrc ? { pull: remote, dst } : { src, push: remote }, { ...opts, token });
+          }
+          return await syncFolders(src, dst, opts);
+        } finally {
+          (bar as ReturnType<typeof startProgress> | null)?.stop();
+        }
+      }
     });
 }
 

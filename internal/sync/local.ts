@@ -68,6 +68,23 @@ function listSides(src: string, dst: string, exclude: string[]): { src: Side; ds
   return { src: { root: src, entries: s.files, strays: [] }, dst: { root: dst, entries: d.entries, strays: d.strays }, problems };
 }
 
+/** A destination inside the source (or the reverse) would sync into itself, growing each run. */
+function refuseNested(src: string, dst: string): void {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const a = real(src);
+  const b = fs.existsSync(dst) ? real(dst) : path.join(real(path.dirname(path.resolve(dst))), path.basename(dst));
+  if (!fs.lstatSync(src).isDirectory()) return;
+  if (a === b) throw new Error(`source and destination are the same folder (${a})`);
+  if (b.startsWith(a + "/")) throw new Error(`the destination ${dst} is inside the source ${src}; it would be copied into itself`);
+  if (a.startsWith(b + "/")) throw new Error(`the source ${src} is inside the destination ${dst}; --delete or a rename could destroy it`);
+}
+
 function isSymlink(p: string): boolean {
   try {
     return fs.lstatSync(p).isSymbolicLink();
@@ -102,6 +119,7 @@ export async function syncFolders(src: string, dst: string, opts: SyncOptions = 
   const attempts = Math.max(1, opts.attempts ?? 3);
   if (!fs.existsSync(src) && !isSymlink(src)) throw new Error(`${src}: no such file or folder`);
 
+  refuseNested(src, dst);
   const sides = listSides(src, dst, opts.exclude ?? []);
   stats.errors.push(...sides.problems);
   const dstRoot = sides.dst.root;

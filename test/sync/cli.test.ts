@@ -87,5 +87,9 @@ describe("musicfs sync (CLI)", () => {
     const bad = await runAsync(["sync", src, url], { MUSICFS_TOKEN: "wrong" });
     expect(bad.code).toBe(1);
     expect(bad.err).toContain("invalid bearer token");
+    expect(bad.err).not.toContain("    at "); // a message, not a stack trace
+    const down = await runAsync(["sync", src, "musicfs://127.0.0.1:1/lib"]);
+    expect(down.code).toBe(1);
+    expect(down.err).toStartWith("musicfs sync: musicfs://127.0.0.1:1/lib:");
   });
 });

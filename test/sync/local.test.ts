@@ -184,6 +184,15 @@ describe("local sync", () => {
     expect(treeDiff(src, dst)).toEqual([]);
   });
 
+  test("refuses a destination inside the source, and the reverse", async () => {
+    const { src } = dirsFor();
+    write(src, "a.flac", "a");
+    await expect(syncFolders(src, path.join(src, "backup"))).rejects.toThrow("inside the source");
+    await expect(syncFolders(path.join(src), path.dirname(src))).rejects.toThrow("inside the destination");
+    await expect(syncFolders(src, src)).rejects.toThrow("same folder");
+    expect(fs.existsSync(path.join(src, "backup"))).toBe(false);
+  });
+
   test("never writes through a symlinked folder in the destination", async () => {
     const { src, dst } = dirsFor();
     const outside = tempDir();
