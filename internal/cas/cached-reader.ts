@@ -77,6 +77,8 @@ export class CachedReader<T extends TrackLike> {
   private readonly cacheLocal: boolean;
   private readonly raConcurrency: number;
   private raActive = 0;
+  private pendingWrites = 0;
+  private readonly idleWaiters: Array<() => void> = [];
   private readonly raQueue: Array<() => void> = [];
   private readonly c = { hits: 0, misses: 0, memoryHits: 0, bytesFromCache: 0, bytesFromOrigin: 0, bytesDirect: 0, readaheads: 0, uncachedWrites: 0 };
 
@@ -213,11 +215,24 @@ export class CachedReader<T extends TrackLike> {
     this.c.bytesFromOrigin += data.length;
     this.remember(id, data);
     if (this.store) {
-      const hex = safe(() => this.store!.put(data));
-      if (hex) this.store.mapBlock(key, idx, hex);
-      else this.c.uncachedWrites++;
+      // Store after the reply: hashing and writing 1 MiB takes ~1-2 ms the reader need not wait for.
+      const store = this.store;
+      this.pendingWrites++;
+      setImmediate(() => {
+        this.pendingWrites--;
+        const hex = safe(() => store.put(data));
+        if (hex) store.mapBlock(key, idx, hex);
+        else this.c.uncachedWrites++;
+        if (this.pendingWrites === 0) for (const f of this.idleWaiters.splice(0)) f();
+      });
     }
     return data;
+  }
+
+  /** Resolves when every fetched block has been written to the store (tests, shutdown). */
+  flush(): Promise<void> {
+    if (this.pendingWrites === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
   }
 
   getCacheStats(): CacheStats {

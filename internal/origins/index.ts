@@ -8,3 +8,8 @@ export { Router, type TrackRef, type TrackLocation, type OriginInfo, type Router
 export { FaultyOrigin, type FaultMode } from "./faulty.ts";
 export { backoffDelay } from "./backoff.ts";
 export { normalizeOriginPath, splitOriginPath } from "./paths.ts";
+export { S3Origin, type S3OriginOptions } from "./s3.ts";
+export { SftpOrigin, type SftpOriginOptions } from "./sftp.ts";
+export { verifyHostKey, sha256Fingerprint, checkKnownHosts } from "./known-hosts.ts";
+export { parseRemoteTags, rangeBlob, readHeadTail, originFingerprint, mimeOf, type RangeRead } from "./ranged-tags.ts";
+export { createOrigin, createRouter, type FactoryOptions } from "./factory.ts";

@@ -104,6 +104,15 @@ export class Router {
     await e.origin.close();
   }
 
+  // Printing a router prints its state, never the origins' internals.
+  toJSON(): object {
+    return { origins: this.origins(), stats: this.stats };
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `Router(${JSON.stringify(this.toJSON())})`;
+  }
+
   get(id: string): Origin | undefined {
     return this.entries.get(id)?.origin;
   }
@@ -233,8 +242,11 @@ export class Router {
               const err = new OriginError("EIO", `origin returned ${data.length} of ${want} bytes: copy differs from the catalog`, loc.originId);
               return onError(e, err);
             }
-            e.latency.add(performance.now() - t0);
-            this.noteSuccess(e);
+            const took = performance.now() - t0;
+            e.latency.add(took);
+            // An answer slower than the hedge deadline does not clear the strike it earned, or a
+            // slow origin would win the next read back and stall it again.
+            if (took <= this.failover.hedgeAfterMs) this.noteSuccess(e);
             if (done) return;
             done = true;
             clearTimeout(hedgeTimer);

@@ -35,7 +35,7 @@ export class S3Origin implements Origin {
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly pageSize: number;
-  private readonly secrets: Array<Secret | undefined>;
+  readonly #secrets: Array<Secret | undefined>;
 
   constructor(o: S3OriginOptions) {
     this.id = o.id;
@@ -46,13 +46,21 @@ export class S3Origin implements Origin {
     this.pageSize = Math.min(1000, Math.max(1, o.pageSize ?? 1000));
     this.displayName = `s3://${o.bucket}/${prefix}${o.endpoint ? ` (${o.endpoint})` : ""}`;
     const c = o.credentials;
-    this.secrets = [c?.secretAccessKey, c?.sessionToken];
+    this.#secrets = [c?.secretAccessKey, c?.sessionToken];
     this.#client = new S3Client({
       bucket: o.bucket, region: o.region ?? c?.region ?? "us-east-1", endpoint: o.endpoint,
       virtualHostedStyle: !(o.pathStyle ?? o.endpoint !== undefined),
       accessKeyId: c?.accessKeyId, secretAccessKey: c?.secretAccessKey?.reveal(), sessionToken: c?.sessionToken?.reveal(),
       retry: 0,
     });
+  }
+
+  toJSON(): object {
+    return { id: this.id, type: this.type, displayName: this.displayName };
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `S3Origin(${this.displayName})`;
   }
 
   private key(path: string): string {
@@ -62,7 +70,7 @@ export class S3Origin implements Origin {
   private err(e: unknown, what: string): OriginError {
     if (e instanceof OriginError) return e;
     const code = String((e as { code?: unknown })?.code ?? "");
-    const msg = scrub(`${what}: ${code ? `${code}: ` : ""}${e instanceof Error ? e.message : String(e)}`, this.secrets);
+    const msg = scrub(`${what}: ${code ? `${code}: ` : ""}${e instanceof Error ? e.message : String(e)}`, this.#secrets);
     if (NOT_FOUND.has(code)) return new OriginError("ENOENT", msg, this.id);
     if (DENIED.has(code)) return new OriginError("EACCES", msg, this.id);
     if (code === "ConnectionRefused" || code === "ECONNREFUSED") return new OriginError("ECONNREFUSED", msg, this.id);

@@ -45,14 +45,18 @@ export class SftpOrigin implements Origin {
   private readonly port: number;
   private readonly poolSize: number;
   private readonly timeoutMs: number;
-  private readonly idle: Conn[] = [];
-  private readonly all = new Set<Conn>();
-  private readonly waiters: Array<(c: Conn | Error) => void> = [];
+  // #private: inspecting the origin must not reach ssh2 clients (their config holds the key).
+  readonly #idle: Conn[] = [];
+  readonly #all = new Set<Conn>();
+  readonly #waiters: Array<(c: Conn | Error) => void> = [];
   private opening = 0;
   private closed = false;
-  private readonly secrets: Array<Secret | undefined>;
+  readonly #secrets: Array<Secret | undefined>;
 
-  constructor(private readonly o: SftpOriginOptions) {
+  readonly #o: SftpOriginOptions;
+
+  constructor(o: SftpOriginOptions) {
+    this.#o = o;
     this.id = o.id;
     this.port = o.port ?? 22;
     this.root = posix.resolve("/", o.root ?? "/");
@@ -60,12 +64,20 @@ export class SftpOrigin implements Origin {
     this.timeoutMs = o.timeoutMs ?? 30000;
     const user = o.username ?? o.credentials?.username;
     this.displayName = `sftp://${user ? `${user}@` : ""}${o.host}:${this.port}${this.root}`;
-    this.secrets = [o.credentials?.password, o.credentials?.privateKey, o.credentials?.passphrase];
+    this.#secrets = [o.credentials?.password, o.credentials?.privateKey, o.credentials?.passphrase];
+  }
+
+  toJSON(): object {
+    return { id: this.id, type: this.type, displayName: this.displayName };
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return `SftpOrigin(${this.displayName})`;
   }
 
   /** Pool statistics, for tests and the API. */
   poolStats(): { open: number; idle: number; waiting: number } {
-    return { open: this.all.size, idle: this.idle.length, waiting: this.waiters.length };
+    return { open: this.#all.size, idle: this.#idle.length, waiting: this.#waiters.length };
   }
 
   private remote(path: string): string {
@@ -73,7 +85,7 @@ export class SftpOrigin implements Origin {
   }
 
   private connect(): Promise<Conn> {
-    const o = this.o;
+    const o = this.#o;
     const creds = o.credentials ?? {};
     const username = o.username ?? creds.username;
     if (!username) return Promise.reject(new OriginError("EINVAL", "sftp: no user configured", this.id));
@@ -96,7 +108,7 @@ export class SftpOrigin implements Origin {
         if (settled) return;
         settled = true;
         client.end();
-        const msg = refusal ?? scrub(e instanceof Error ? e.message : String(e), this.secrets);
+        const msg = refusal ?? scrub(e instanceof Error ? e.message : String(e), this.#secrets);
         const code = refusal ? "EHOSTKEY" : (e as { level?: string })?.level === "client-authentication" ? "EACCES" : (e as { code?: string })?.code === "ECONNREFUSED" ? "ECONNREFUSED" : "ENOTCONN";
         reject(new OriginError(code, `sftp ${o.host}:${this.port}: ${msg}`, this.id));
       };
@@ -105,6 +117,9 @@ export class SftpOrigin implements Origin {
         client.sftp((err, sftp) => {
           if (err) return fail(err);
           settled = true;
+          // Authenticated: drop the secrets from the client's copy of its config.
+          const live = (client as unknown as { config?: Record<string, unknown> }).config;
+          if (live) for (const k of ["privateKey", "passphrase", "password"]) live[k] = undefined;
           const conn: Conn = { client, sftp, broken: false };
           client.removeListener("error", fail);
           client.on("error", () => (conn.broken = true));
@@ -120,29 +135,29 @@ export class SftpOrigin implements Origin {
   }
 
   private forget(c: Conn): void {
-    this.all.delete(c);
-    const i = this.idle.indexOf(c);
-    if (i >= 0) this.idle.splice(i, 1);
+    this.#all.delete(c);
+    const i = this.#idle.indexOf(c);
+    if (i >= 0) this.#idle.splice(i, 1);
   }
 
   private async acquire(): Promise<Conn> {
     if (this.closed) throw new OriginError("ENOTCONN", "origin closed", this.id);
-    while (this.idle.length) {
-      const c = this.idle.pop()!;
+    while (this.#idle.length) {
+      const c = this.#idle.pop()!;
       if (!c.broken) return c;
       this.forget(c);
     }
-    if (this.all.size + this.opening < this.poolSize) {
+    if (this.#all.size + this.opening < this.poolSize) {
       this.opening++;
       try {
         const c = await this.connect();
-        this.all.add(c);
+        this.#all.add(c);
         return c;
       } finally {
         this.opening--;
       }
     }
-    return new Promise<Conn>((resolve, reject) => this.waiters.push((c) => (c instanceof Error ? reject(c) : resolve(c))));
+    return new Promise<Conn>((resolve, reject) => this.#waiters.push((c) => (c instanceof Error ? reject(c) : resolve(c))));
   }
 
   private release(c: Conn): void {
@@ -150,13 +165,13 @@ export class SftpOrigin implements Origin {
       this.forget(c);
       c.client.end();
       // A waiter gets a fresh connection instead.
-      const w = this.waiters.shift();
+      const w = this.#waiters.shift();
       if (w) this.acquire().then(w, w);
       return;
     }
-    const w = this.waiters.shift();
+    const w = this.#waiters.shift();
     if (w) w(c);
-    else this.idle.push(c);
+    else this.#idle.push(c);
   }
 
   /** Runs `fn` on a pooled connection with the deadline; a timed-out connection is dropped. */
@@ -184,7 +199,7 @@ export class SftpOrigin implements Origin {
   private mapError(e: unknown, what: string): OriginError {
     if (e instanceof OriginError) return e;
     const code = (e as { code?: unknown })?.code;
-    const msg = scrub(e instanceof Error ? e.message : String(e), this.secrets);
+    const msg = scrub(e instanceof Error ? e.message : String(e), this.#secrets);
     if (code === SFTP_NO_SUCH_FILE) return new OriginError("ENOENT", `${what}: ${msg}`, this.id);
     if (code === SFTP_PERMISSION_DENIED) return new OriginError("EACCES", `${what}: ${msg}`, this.id);
     return toOriginError(Object.assign(new Error(msg), { code }), this.id, what);
@@ -258,10 +273,10 @@ export class SftpOrigin implements Origin {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const w of this.waiters.splice(0)) w(new OriginError("ENOTCONN", "origin closed", this.id));
-    for (const c of this.all) c.client.end();
-    this.all.clear();
-    this.idle.length = 0;
+    for (const w of this.#waiters.splice(0)) w(new OriginError("ENOTCONN", "origin closed", this.id));
+    for (const c of this.#all) c.client.end();
+    this.#all.clear();
+    this.#idle.length = 0;
   }
 }
 

@@ -158,6 +158,23 @@ describe("failover mid-read", () => {
     console.log(`failover after a hang: longest read ${stallMs.toFixed(0)} ms (hedge deadline 1500 ms, limit 5000 ms)`);
   });
 
+  test("a slow primary is hedged once, then the fast origin serves", async () => {
+    const r = router({ failover: { hedgeAfterMs: 100 } });
+    const a = origin("a", "A");
+    const b = origin("b", "B");
+    r.add(a, 1);
+    r.add(b, 2);
+    a.setMode({ kind: "slow", delayMs: 400 });
+    for (let i = 0; i < 6; i++) {
+      const got = await r.read(track(["A", "B"]), i * MiB, MiB);
+      expect(Buffer.from(got).equals(Buffer.from(data.subarray(i * MiB, (i + 1) * MiB)))).toBe(true);
+    }
+    expect(r.stats.hedges).toBe(1);
+    expect(b.served).toBe(6);
+    await poll(() => a.served === 1); // the slow answer arrives later and is ignored
+    expect(r.origins().find((o) => o.id === "A")!.status).toBe("degraded");
+  });
+
   test("the primary wins its traffic back once a health check sees it healthy", async () => {
     const r = router();
     const a = origin("a", "A");
