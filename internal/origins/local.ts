@@ -91,16 +91,19 @@ export class LocalOrigin implements Origin {
     } catch (e) {
       throw toOriginError(e, this.id, dir);
     }
+    const wanted = names.filter((d) => d.isFile() || d.isDirectory() || d.isSymbolicLink());
     const out: DirEntry[] = [];
-    for (const d of names) {
-      if (!d.isFile() && !d.isDirectory() && !d.isSymbolicLink()) continue;
-      try {
-        // stat through resolve(): a symlink leaving the root is skipped, not followed.
-        const st = await this.stat(joinOriginPath(base, d.name));
-        out.push({ name: d.name, ...st });
-      } catch {
-        /* vanished, unreadable or escaping entries are left out of the listing */
-      }
+    // Batches of stats in flight: a big directory on a network share is latency-bound.
+    for (let i = 0; i < wanted.length; i += 64) {
+      const batch = await Promise.all(wanted.slice(i, i + 64).map(async (d) => {
+        try {
+          // stat through resolve(): a symlink leaving the root is skipped, not followed.
+          return { name: d.name, ...(await this.stat(joinOriginPath(base, d.name))) };
+        } catch {
+          return null; // vanished, unreadable or escaping entries are left out of the listing
+        }
+      }));
+      for (const e of batch) if (e) out.push(e);
     }
     return out;
   }

@@ -64,6 +64,17 @@ export class OriginError extends Error {
   }
 }
 
+/**
+ * A standard errno name for a FUSE reply: EPATH (a hostile path) reads as EACCES, a refused host
+ * key as EIO; everything else already is an errno name.
+ */
+export function errnoName(e: unknown): string {
+  if (!(e instanceof OriginError)) return "EIO";
+  if (e.code === "EPATH") return "EACCES";
+  if (e.code === "EHOSTKEY") return "EIO";
+  return e.code;
+}
+
 const PERMANENT_NODE = new Set(["ENOENT", "ENOTDIR", "EISDIR", "EACCES", "EPERM", "ELOOP", "ENAMETOOLONG"]);
 
 /** Wraps any thrown value as an OriginError, keeping a Node errno code when there is one. */

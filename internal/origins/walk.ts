@@ -37,3 +37,20 @@ export async function* walk(origin: Origin, dir = "/", opts: WalkOptions = {}): 
     }
   }
 }
+
+/**
+ * A stream of [start, end) of a file built from ranged reads, for origins without a native
+ * stream (the Origin interface makes openStream optional). Pulls `chunk` bytes at a time.
+ */
+export function rangeStream(origin: Origin, path: string, start = 0, end = Number.MAX_SAFE_INTEGER, chunk = 1024 * 1024): ReadableStream<Uint8Array> {
+  let pos = start;
+  return new ReadableStream<Uint8Array>({
+    async pull(ctrl) {
+      if (pos >= end) return ctrl.close();
+      const b = await origin.read(path, pos, Math.min(chunk, end - pos));
+      if (b.length === 0) return ctrl.close();
+      pos += b.length;
+      ctrl.enqueue(b);
+    },
+  });
+}

@@ -3,8 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalOrigin } from "../../internal/origins/local.ts";
-import { walk } from "../../internal/origins/walk.ts";
-import { OriginError } from "../../internal/origins/types.ts";
+import { rangeStream, walk } from "../../internal/origins/walk.ts";
+import { errnoName, OriginError } from "../../internal/origins/types.ts";
 
 let tmp: string;
 let root: string;
@@ -73,6 +73,15 @@ describe("local origin", () => {
     // A symlink that stays inside is fine.
     expect(new TextDecoder().decode(await origin.read("/good-link.flac", 0, 3))).toBe("012");
     expect(await code(origin.read("/nope.flac", 0, 1))).toBe("ENOENT");
+    // The mount answers a hostile path with EACCES.
+    expect(errnoName(await origin.read("/../x", 0, 1).catch((e) => e))).toBe("EACCES");
+  });
+
+  test("range stream over ranged reads", async () => {
+    const parts: string[] = [];
+    for await (const c of rangeStream(origin, "/Artist/Album/01.flac", 2, 9, 3)) parts.push(new TextDecoder().decode(c));
+    expect(parts).toEqual(["234", "567", "8"]);
+    expect(await new Response(rangeStream(origin, "/Artist/Album/01.flac")).text()).toBe("0123456789");
   });
 
   test("health: healthy root, unhealthy missing root", async () => {
