@@ -103,13 +103,18 @@ export class SftpOrigin implements Origin {
     if (creds.password) cfg.password = creds.password.reveal();
     return new Promise<Conn>((resolve, reject) => {
       const client = new Client();
+      // ssh2 may emit more than one error (e.g. a timeout, then "connection lost"); an error
+      // event without a listener would crash the process.
+      client.on("error", () => {});
       let settled = false;
       const fail = (e: unknown) => {
         if (settled) return;
         settled = true;
         client.end();
         const msg = refusal ?? scrub(e instanceof Error ? e.message : String(e), this.#secrets);
-        const code = refusal ? "EHOSTKEY" : (e as { level?: string })?.level === "client-authentication" ? "EACCES" : (e as { code?: string })?.code === "ECONNREFUSED" ? "ECONNREFUSED" : "ENOTCONN";
+        const level = (e as { level?: string })?.level;
+        const code = refusal ? "EHOSTKEY" : level === "client-authentication" ? "EACCES" : level === "client-timeout" ? "ETIMEDOUT"
+          : (e as { code?: string })?.code === "ECONNREFUSED" ? "ECONNREFUSED" : "ENOTCONN";
         reject(new OriginError(code, `sftp ${o.host}:${this.port}: ${msg}`, this.id));
       };
       client.once("error", fail);
@@ -153,6 +158,11 @@ export class SftpOrigin implements Origin {
         const c = await this.connect();
         this.#all.add(c);
         return c;
+      } catch (e) {
+        // Queued callers would wait for a connection that is not coming: fail them now, so the
+        // router can try another origin instead of waiting out their deadlines.
+        for (const w of this.#waiters.splice(0)) w(e instanceof Error ? e : new Error(String(e)));
+        throw e;
       } finally {
         this.opening--;
       }
@@ -174,25 +184,47 @@ export class SftpOrigin implements Origin {
     else this.#idle.push(c);
   }
 
-  /** Runs `fn` on a pooled connection with the deadline; a timed-out connection is dropped. */
+  /**
+   * Runs `fn` on a pooled connection; the deadline covers waiting for the pool, connecting and
+   * the call. A connection whose call timed out is dropped (it may be dead); one that arrives
+   * after its caller gave up goes straight back to the pool.
+   */
   private async withConn<T>(what: string, fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
-    const c = await this.acquire();
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let timedOut = false;
+    let conn: Conn | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        if (conn) conn.broken = true;
+        reject(new OriginError("ETIMEDOUT", `${what}: timed out after ${this.timeoutMs} ms`, this.id));
+      }, this.timeoutMs);
+    });
+    const work = this.acquire().then((c) => {
+      if (timedOut) {
+        this.release(c);
+        throw new OriginError("ETIMEDOUT", `${what}: timed out`, this.id);
+      }
+      conn = c;
+      return fn(c.sftp);
+    });
+    let released = false;
+    const releaseOnce = () => {
+      if (conn && !released) {
+        released = true;
+        this.release(conn);
+      }
+    };
     try {
-      return await Promise.race([
-        fn(c.sftp),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            c.broken = true;
-            reject(new OriginError("ETIMEDOUT", `${what}: timed out after ${this.timeoutMs} ms`, this.id));
-          }, this.timeoutMs);
-        }),
-      ]);
+      return await Promise.race([work, deadline]);
     } catch (e) {
       throw this.mapError(e, what);
     } finally {
       clearTimeout(timer);
-      this.release(c);
+      // A timed-out connection is closed now (a hung call may never settle); otherwise it goes
+      // back once the call is over.
+      if (timedOut) releaseOnce();
+      else void work.then(releaseOnce, releaseOnce);
     }
   }
 

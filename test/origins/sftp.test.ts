@@ -1,6 +1,7 @@
 // SFTP origin against a real OpenSSH server on 127.0.0.1 (Debian openssh-server), key auth.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as path from "node:path";
 import { resolveCredentials } from "../../internal/config/credentials.ts";
 import { SftpOrigin, type SftpOriginOptions } from "../../internal/origins/sftp.ts";
@@ -124,5 +125,32 @@ describe("sftp origin", () => {
     expect(e.message).not.toContain(body);
     expect(Bun.inspect(make({ credentials }))).not.toContain(body);
     expect(JSON.stringify(credentials)).not.toContain(body);
+  });
+
+  test("no SSH server: every queued caller fails fast; a silent server hits the deadline", async () => {
+    // Needs no sshd: a closed port and a TCP server that never speaks.
+    const closed = await new Promise<number>((r) => {
+      const t = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (t.address() as net.AddressInfo).port;
+        t.close(() => r(p));
+      });
+    });
+    const base = { id: "x", host: "127.0.0.1", knownHostsPath: "/nonexistent", username: "nobody", poolSize: 1 };
+    const o = new SftpOrigin({ ...base, port: closed, timeoutMs: 5000 });
+    origins.push(o);
+    const errs = await Promise.all(Array.from({ length: 5 }, (_, i) => o.read(`/f${i}`, 0, 10).catch((e) => e)));
+    expect(errs.map((e) => e.code)).toEqual(Array(5).fill("ECONNREFUSED"));
+    expect(o.poolStats()).toEqual({ open: 0, idle: 0, waiting: 0 });
+
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((sock) => void sockets.push(sock));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const o2 = new SftpOrigin({ ...base, port: (silent.address() as net.AddressInfo).port, timeoutMs: 300 });
+    origins.push(o2);
+    const e2 = await Promise.all([o2.read("/a", 0, 1).catch((e) => e), o2.read("/b", 0, 1).catch((e) => e)]);
+    expect(e2.map((e) => e.code)).toEqual(["ETIMEDOUT", "ETIMEDOUT"]);
+    expect((await o2.health()).status).toBe("unhealthy");
+    for (const sock of sockets) sock.destroy();
+    silent.close();
   });
 });
