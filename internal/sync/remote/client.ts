@@ -31,6 +31,9 @@ export interface RemoteSyncOptions extends SyncOptions {
   stopBeforeCommit?: boolean;
 }
 
+/** Files per Commit request (about 60 bytes each). */
+const COMMIT_BATCH = 5000;
+
 /** Runs larger than this travel in several messages (servers accept 4 MiB messages by default). */
 const MAX_RUN_BYTES = 2 << 20;
 
@@ -188,13 +191,25 @@ async function push(conn: SyncClient, src: string, spec: RemoteSpec, opts: Remot
     }
     return;
   }
-  const res = await conn.client.commit({
-    sessionId: session.sessionId,
-    files: commitFiles.map((c) => ({ path: c.entry.rel, size: BigInt(c.entry.size), mtimeMs: c.entry.mtimeMs, mode: c.entry.mode })),
-    metadata: metadata.map((m) => ({ path: m.rel, size: BigInt(m.size), mtimeMs: m.mtimeMs, mode: m.mode })),
-    symlinks: cmp.symlinks.map((s) => toEntry(s.src)),
-    deletes,
-  });
+  // Commits go in batches so no request nears a server's message limit (4 MiB by default);
+  // symlinks and deletes come last, after every file landed.
+  const results: { path: string; error: string }[] = [];
+  let deleted = 0;
+  const meta = (e: ListEntry) => ({ path: e.rel, size: BigInt(e.size), mtimeMs: e.mtimeMs, mode: e.mode });
+  for (let i = 0, m = 0; ; i += COMMIT_BATCH, m += COMMIT_BATCH) {
+    const last = i + COMMIT_BATCH >= commitFiles.length && m + COMMIT_BATCH >= metadata.length;
+    const res = await conn.client.commit({
+      sessionId: session.sessionId,
+      files: commitFiles.slice(i, i + COMMIT_BATCH).map((c) => meta(c.entry)),
+      metadata: metadata.slice(m, m + COMMIT_BATCH).map(meta),
+      symlinks: last ? cmp.symlinks.map((s) => toEntry(s.src)) : [],
+      deletes: last ? deletes : [],
+    });
+    results.push(...res.results);
+    deleted += res.deleted;
+    if (last) break;
+  }
+  const res = { results, deleted };
   const failed = new Map(res.results.filter((r) => r.error !== "").map((r) => [r.path, r.error]));
   for (const [p, error] of failed) {
     stats.errors.push({ path: p, error });
