@@ -235,7 +235,9 @@ export function parseConfig(text: string, opts: ParseOptions = {}): MusicFsConfi
   try {
     doc = Bun.TOML.parse(text) as Table;
   } catch (e) {
-    throw new ConfigError("", `not valid TOML: ${(e as Error).message}`, opts.file);
+    // The parser may quote the offending value (maybe an inline password): drop quoted text.
+    const why = (e as Error).message.replace(/^TOML Parse error:\s*/, "").replace(/"[^"]*"|'[^']*'/g, "<…>");
+    throw new ConfigError("", `not valid TOML: ${why}`, opts.file);
   }
   const warnings: string[] = [];
   const warn = (m: string) => {

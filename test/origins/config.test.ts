@@ -100,6 +100,10 @@ describe("config", () => {
     expect(err(ORIGIN + "[health]\ntimeout_ms = 0\n")).toContain("health.timeout_ms");
     expect(err(ORIGIN + "[health.per_origin_thresholds]\nftp = 2\n")).toContain("health.per_origin_thresholds.ftp: unknown key");
     expect(err("cache_dir = ")).toContain("not valid TOML");
+    // A parse error must not quote a value that may be a secret.
+    const leak = err('cache_dir = "/c"\npassword = hunter2-secret-value\n');
+    expect(leak).toContain("not valid TOML");
+    expect(leak).not.toContain("hunter2-secret-value");
     expect(err(`cache_dir="/c"\n[[origins]]\nid="b"\norigin_type="s3"\npriority=1\nbucket="x"\nendpoint="http://AKIA:secret@host"`)).toContain("origins[0].endpoint: must not carry credentials");
     expect(err(`cache_dir="/c"\n[[origins]]\nid="b"\norigin_type="s3"\npriority=1\nbucket="x"\ncredentials={source="vault"}`)).toContain("origins[0].credentials.source");
     expect(err(`cache_dir="/c"\n[[origins]]\nid="b"\norigin_type="sftp"\npriority=1`)).toContain("origins[0].host: is required");
