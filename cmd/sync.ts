@@ -13,6 +13,7 @@ export function register(cli: CAC): void {
     .option("-n, --dry-run", "Print the plan and the bytes it would move; change nothing")
     .option("--checksum", "Compare content (chunk IDs) instead of size and mtime")
     .option("--exclude <pattern>", "Leave out paths or names matching a glob (repeatable)")
+    .option("--index-all", "Reuse chunks from every destination file (reads all of them; default: old versions, removed and same-size files)")
     .option("--no-delta", "Send changed chunks whole instead of as sub-chunk deltas")
     .option("--token <token>", "Bearer token for a remote musicfs serve (prefer the MUSICFS_TOKEN variable; flags show in ps)")
     .option("--json", "Print one JSON object with the statistics (schema 1)")
@@ -47,6 +48,7 @@ export function register(cli: CAC): void {
         exclude,
         params,
         delta: flags.delta !== false,
+        indexAll: Boolean(flags.indexAll) || cli.rawArgs.includes("--index-all"),
         onProgress: (done, total, p) => {
           bar ??= startProgress("sync", total);
           bar.update(done, p);

@@ -53,8 +53,16 @@ export function compareListings(src: ListEntry[], dst: ListEntry[], checksum: bo
  * (copies). Unchanged files in place are skipped: reading them all would cost a full pass over the
  * destination for nothing in the usual case.
  */
-export function indexCandidates(cmp: Comparison): Set<string> {
+export function indexCandidates(cmp: Comparison, all = false): Set<string> {
   const want = new Set<string>();
+  if (all) {
+    // --index-all: every destination file, for reuse from anywhere (costs a read of all of them).
+    if (cmp.files.length === 0) return want;
+    for (const f of cmp.files) if (f.dst?.kind === "file") want.add(f.dst.rel);
+    for (const d of cmp.extra) if (d.kind === "file") want.add(d.rel);
+    for (const u of cmp.unchanged) if (u.dst.kind === "file") want.add(u.dst.rel);
+    return want;
+  }
   const newSizes = new Set<number>();
   for (const f of cmp.files) {
     if (f.dst?.kind === "file") want.add(f.dst.rel);

@@ -136,7 +136,7 @@ export async function syncFolders(src: string, dst: string, opts: SyncOptions = 
 
   // Chunk the destination files that can give bytes, and the source files to be written.
   const index = new ChunkIndex();
-  const candidates = [...indexCandidates(cmp)].filter((rel) => parentIsReal(dstRoot, rel));
+  const candidates = [...indexCandidates(cmp, Boolean(opts.indexAll))].filter((rel) => parentIsReal(dstRoot, rel));
   const dstSizes = new Map(sides.dst.entries.map((e) => [e.rel, e.size]));
   // One pass over both lists: one worker pool instead of two (worker start-up is tens of ms).
   const srcPaths = cmp.files.map((f) => srcAbsOf.get(f.src.rel)!);

@@ -11,6 +11,11 @@ export interface SyncOptions {
   /** Glob patterns (Bun.Glob) for paths or base names to leave out, on both sides. */
   exclude?: string[];
   params?: CdcParams;
+  /**
+   * Index every destination file for reuse, not only the old versions of changed files, files the
+   * source no longer has and same-size files (default false: that would read the whole destination).
+   */
+  indexAll?: boolean;
   /** Send changed chunks as sub-chunk deltas when smaller (default true). */
   delta?: boolean;
   /** Attempts per file when its source changes while being copied (default 3). */

@@ -84,6 +84,24 @@ describe("local sync", () => {
     expect(fs.existsSync(path.join(dst, "old"))).toBe(false);
   });
 
+  test("--index-all reuses chunks of unchanged destination files too", async () => {
+    const { src, dst } = dirsFor();
+    const shared = randomBytes(1 << 20, 31);
+    write(src, "album/a.flac", shared, 1_600_000_000);
+    await syncFolders(src, dst);
+    // A new file that embeds a.flac's bytes after a small header: a different size, so only
+    // --index-all finds a.flac (which is unchanged) as a source of chunks.
+    const copy = new Uint8Array(shared.length + 3000);
+    copy.set(randomBytes(3000, 32));
+    copy.set(shared, 3000);
+    write(src, "other/b.flac", copy, 1_600_000_000);
+    const dry = await syncFolders(src, dst, { dryRun: true });
+    expect(dry.bytes.literal).toBeGreaterThan(1 << 19);
+    const s = await syncFolders(src, dst, { indexAll: true });
+    expect(s.bytes.literal).toBeLessThan(200_000);
+    expect(treeDiff(src, dst)).toEqual([]);
+  });
+
   test("two files swapping content both come out right", async () => {
     const { src, dst } = dirsFor();
     const a = randomBytes(500_000, 21);

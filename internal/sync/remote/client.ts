@@ -133,7 +133,7 @@ async function push(conn: SyncClient, src: string, spec: RemoteSpec, opts: Remot
   stats.files.unchanged = cmp.unchanged.length;
   const metadata = cmp.unchanged.filter((u) => u.src.kind === "file" && u.src.mode !== u.dst.mode).map((u) => u.src);
 
-  const session = await conn.client.openSession({ export: spec.name, subpath: spec.subpath, indexPaths: [...indexCandidates(cmp)], accept: localCodecs(), params });
+  const session = await conn.client.openSession({ export: spec.name, subpath: spec.subpath, indexPaths: [...indexCandidates(cmp, Boolean(opts.indexAll))], accept: localCodecs(), params });
   const chunked = await chunkFiles(
     cmp.files.map((f) => absOf.get(f.src.rel)!),
     cmp.files.map((f) => f.src.size),
@@ -316,7 +316,7 @@ async function pull(conn: SyncClient, spec: RemoteSpec, dst: string, opts: Remot
   stats.files.unchanged = cmp.unchanged.length;
 
   const index = new ChunkIndex();
-  const cands = [...indexCandidates(cmp)].filter((r) => parentIsReal(dst, r));
+  const cands = [...indexCandidates(cmp, Boolean(opts.indexAll))].filter((r) => parentIsReal(dst, r));
   const sizes = new Map(localList.entries.map((e) => [e.rel, e.size]));
   const chunked = await chunkFiles(
     cands.map((r) => path.join(dst, r)),
