@@ -154,7 +154,6 @@ describe("failover mid-read", () => {
     // A hedge (one, unless the machine is so loaded that a healthy read also took > 1.5 s):
     // after it the hung origin is degraded and later reads go to B first.
     expect(r.stats.hedges).toBeGreaterThanOrEqual(1);
-    expect(a.served).toBe(3);
     expect(r.stats.failures).toBe(0);
     expect(events.some((e) => e.type === "failover" && e.from === "A" && e.to === "B")).toBe(true);
     console.log(`failover after a hang: longest read ${stallMs.toFixed(0)} ms (hedge deadline 1500 ms, limit 5000 ms)`);
