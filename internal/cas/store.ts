@@ -62,10 +62,18 @@ export class ChunkStore {
     this.writeFile = opts.writeFile ?? ((p, d) => fs.writeFileSync(p, d));
     this.writePauseMs = opts.writePauseMs ?? 5000;
     fs.mkdirSync(this.chunksDir, { recursive: true });
+    this.db = new Database(nodePath.join(this.dir, "index.sqlite"), { create: true });
+    // One owner per cache directory: an exclusive lock on the index, taken now and held until
+    // close(). A second process (or store) fails here instead of wiping the first one's temp files.
+    try {
+      this.db.exec("PRAGMA locking_mode=EXCLUSIVE; PRAGMA busy_timeout=0; PRAGMA journal_mode=WAL; BEGIN EXCLUSIVE; COMMIT;");
+    } catch (e) {
+      this.db.close();
+      throw new Error(`chunk cache ${this.dir} is in use by another process (${(e as Error).message})`);
+    }
+    this.db.exec("PRAGMA synchronous=NORMAL;");
     fs.rmSync(this.tmpDir, { recursive: true, force: true });
     fs.mkdirSync(this.tmpDir, { recursive: true });
-    this.db = new Database(nodePath.join(this.dir, "index.sqlite"), { create: true });
-    this.db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS chunks (hash TEXT PRIMARY KEY, size INTEGER NOT NULL, atime INTEGER NOT NULL) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS chunks_atime ON chunks(atime);
@@ -73,6 +81,19 @@ export class ChunkStore {
       CREATE INDEX IF NOT EXISTS blocks_hash ON blocks(hash);`);
     this.s = this.prepare();
     this.reconcile();
+  }
+
+  /**
+   * Opens a store, or returns null (with the reason passed to `warn`) when the cache directory is
+   * unusable: full, read-only, locked by another process. The reader then serves uncached.
+   */
+  static tryOpen(opts: ChunkStoreOptions, warn: (message: string) => void = () => {}): ChunkStore | null {
+    try {
+      return new ChunkStore(opts);
+    } catch (e) {
+      warn(`chunk cache disabled: ${(e as Error).message}`);
+      return null;
+    }
   }
 
   private prepare() {

@@ -77,7 +77,17 @@ describe("chunk store", () => {
     expect(s.put(b)).toBe(hex);
     expect(s.stats()).toMatchObject({ chunks: 1, sizeBytes: 1000 });
     expect(s.get("0".repeat(64))).toBeNull();
+    // One owner per directory, in this process or another.
+    expect(() => new ChunkStore({ dir: s.dir, maxBytes: MiB })).toThrow(/in use by another process/);
+    const other = Bun.spawnSync([process.execPath, "-e", `import { ChunkStore } from "${path.resolve(import.meta.dir, "../../internal/cas/store.ts")}"; try { new ChunkStore({ dir: ${JSON.stringify(s.dir)}, maxBytes: 1 }); } catch (e) { console.log(String(e.message).includes("in use")); }`]);
+    expect(other.stdout.toString().trim()).toBe("true");
+    const warnings: string[] = [];
+    expect(ChunkStore.tryOpen({ dir: s.dir, maxBytes: MiB }, (m) => warnings.push(m))).toBeNull();
+    expect(warnings[0]).toContain("chunk cache disabled");
     s.close();
+    const reopened = new ChunkStore({ dir: s.dir, maxBytes: 100 * MiB });
+    expect(same(reopened.get(hex)!, b)).toBe(true);
+    reopened.close();
   });
 
   test("a failed write leaves no chunk and no temp file; a crash's leftovers are cleaned at open", () => {
