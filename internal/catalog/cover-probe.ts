@@ -47,11 +47,17 @@ export function probeCover(path: string, format: string): boolean | null {
   if (format !== "mp3" && format !== "flac") return null;
   const fd = fs.openSync(path, "r");
   try {
-    const head = readAt(fd, 10, 0);
-    if (format === "flac") return head.length >= 4 && String.fromCharCode(...head.subarray(0, 4)) === "fLaC" ? flacHasPicture(fd) : false;
-    if (head.length === 10 && head[0] === 0x49 && head[1] === 0x44 && head[2] === 0x33) return id3HasPicture(fd, head);
-    return false;
+    return probeCoverFd(fd, format);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** The same from an open descriptor. */
+export function probeCoverFd(fd: number, format: string): boolean | null {
+  if (format !== "mp3" && format !== "flac") return null;
+  const head = readAt(fd, 10, 0);
+  if (format === "flac") return head.length >= 4 && String.fromCharCode(...head.subarray(0, 4)) === "fLaC" ? flacHasPicture(fd) : false;
+  if (head.length === 10 && head[0] === 0x49 && head[1] === 0x44 && head[2] === 0x33) return id3HasPicture(fd, head);
+  return false;
 }

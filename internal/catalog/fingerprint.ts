@@ -13,6 +13,15 @@ const buf = new Uint8Array(2 * FINGERPRINT_SPAN + 8);
 export function fingerprintFile(path: string, size: number): string {
   const fd = fs.openSync(path, "r");
   try {
+    return fingerprintFd(fd, size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The same from an open descriptor (the scanner reads the fingerprint and the tags through one open). */
+export function fingerprintFd(fd: number, size: number): string {
+  {
     let n = 0;
     const head = Math.min(size, FINGERPRINT_SPAN);
     while (n < head) {
@@ -33,7 +42,5 @@ export function fingerprintFile(path: string, size: number): string {
     }
     new DataView(buf.buffer).setFloat64(n, size, true);
     return Bun.hash.xxHash3(buf.subarray(0, n + 8)).toString(16).padStart(16, "0");
-  } finally {
-    fs.closeSync(fd);
   }
 }

@@ -1,6 +1,9 @@
 // One file's tags and audio properties through music-metadata, normalised for the catalog.
-import { parseFile } from "music-metadata";
-import { probeCover } from "./cover-probe.ts";
+import * as fs from "node:fs";
+import { parseFromTokenizer, type IAudioMetadata } from "music-metadata";
+import { probeCoverFd } from "./cover-probe.ts";
+import { SyncFileTokenizer } from "./file-tokenizer.ts";
+import { fingerprintFd } from "./fingerprint.ts";
 import type { TrackTags } from "./track.ts";
 
 export interface FileProps extends TrackTags {
@@ -45,10 +48,52 @@ function int(v: unknown, min: number, max: number): number | null {
   return typeof v === "number" && Number.isFinite(v) && v >= min && v <= max ? Math.round(v) : null;
 }
 
-/** Throws what music-metadata throws for an unreadable file; the scanner records the message. */
-export async function readFileProps(path: string, format: string): Promise<FileProps> {
-  const probed = probeCover(path, format);
-  const m = await parseFile(path, { duration: false, skipCovers: probed !== null });
+/** What the scanner learns from one file: never throws; a failure is `parseError`. */
+export interface FileFacts {
+  props: FileProps;
+  fingerprint: string | null;
+  /** Why tags could not be read (the file is still cataloged, untagged). */
+  parseError: string | null;
+}
+
+/** The text kept for a failure: music-metadata's message, else the error's name. */
+export function errorText(e: unknown): string {
+  const msg = (e as Error)?.message ?? String(e);
+  return (msg || (e as Error)?.name || "unreadable").slice(0, 500);
+}
+
+/**
+ * Fingerprint, cover presence and tags of one file through a single open descriptor. A file that
+ * vanished or cannot be read gets no fingerprint; one whose tags do not parse keeps its fingerprint
+ * (so a later move is still recognised).
+ */
+export async function readFileFacts(path: string, size: number, format: string): Promise<FileFacts> {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, "r");
+  } catch (e) {
+    return { props: EMPTY_PROPS, fingerprint: null, parseError: errorText(e) };
+  }
+  let fingerprint: string | null = null;
+  try {
+    fingerprint = fingerprintFd(fd, size);
+    const probed = probeCoverFd(fd, format);
+    const tokenizer = new SyncFileTokenizer(fd, size, path);
+    let m: IAudioMetadata;
+    try {
+      m = await parseFromTokenizer(tokenizer, { duration: false, skipCovers: probed !== null });
+    } finally {
+      await tokenizer.close();
+    }
+    return { props: toProps(m, probed), fingerprint, parseError: null };
+  } catch (e) {
+    return { props: EMPTY_PROPS, fingerprint, parseError: errorText(e) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function toProps(m: IAudioMetadata, probed: boolean | null): FileProps {
   const c = m.common;
   const f = m.format;
   return {

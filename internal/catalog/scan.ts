@@ -1,10 +1,11 @@
-// Scanning folders into the catalog: walk, skip unchanged (size + mtime), parse the rest with
-// bounded concurrency, write in batched transactions, detect moves by fingerprint, remove files
-// that vanished from roots that were read completely.
+// Scanning folders into the catalog: walk, skip unchanged (size + mtime), read the rest in a pool
+// of worker threads (or on this thread for a few files), write in batched transactions while the
+// workers go on, detect moves by fingerprint, remove files that vanished from roots that were
+// read completely.
 import type { Database } from "bun:sqlite";
 import * as path from "node:path";
-import { fingerprintFile } from "./fingerprint.ts";
-import { EMPTY_PROPS, readFileProps, type FileProps } from "./read-tags.ts";
+import { readFileFacts, type FileFacts } from "./read-tags.ts";
+import { defaultTagWorkers, readFactsInWorkers } from "./tag-pool.ts";
 import { TrackWriter, type TrackInput } from "./track.ts";
 import { walkAudio, type FoundFile } from "./walk.ts";
 
@@ -19,11 +20,19 @@ export interface ScanProgress {
 export interface ScanOptions {
   origin?: string;
   onProgress?: (p: ScanProgress) => void;
-  /** Rows per transaction (default 500). */
+  /** Rows per transaction (default 1000). */
   batchSize?: number;
-  /** Concurrent tag reads (default 8): overlaps I/O waits; parsing itself runs on one thread. */
-  concurrency?: number;
+  /**
+   * Tag-reading worker threads. Default: one per core when at least WORKER_MIN_FILES files need
+   * reading (starting a worker costs ~50 ms), else 0 = on this thread.
+   */
+  workers?: number;
+  /** Per-file time limit for a tag parser before the file is recorded as untagged (default 10 s). */
+  fileTimeoutMs?: number;
 }
+
+/** From this many files to read on, the scan uses worker threads (measured break-even ~400). */
+export const WORKER_MIN_FILES = 400;
 
 export interface ScanIssue {
   path: string;
@@ -65,39 +74,14 @@ function isUnder(p: string, dirs: readonly string[]): boolean {
   return dirs.some((d) => p === d || p.startsWith(d.endsWith(path.sep) ? d : d + path.sep));
 }
 
-async function inPool<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
-async function describe(job: Job, origin: string): Promise<TrackInput> {
-  const f = job.file;
-  let props: FileProps = EMPTY_PROPS;
-  let parseError: string | null = null;
-  let fingerprint: string | null = null;
-  try {
-    fingerprint = fingerprintFile(f.path, f.size);
-    props = await readFileProps(f.path, f.format);
-  } catch (e) {
-    const msg = (e as Error)?.message ?? String(e);
-    parseError = (msg || (e as Error)?.name || "unreadable").slice(0, 500);
-  }
-  return { ...props, origin, path: f.path, size: f.size, mtimeMs: f.mtimeMs, fingerprint, format: f.format, parseError };
+function toRow(f: FoundFile, facts: FileFacts, origin: string): TrackInput {
+  return { ...facts.props, origin, path: f.path, size: f.size, mtimeMs: f.mtimeMs, fingerprint: facts.fingerprint, format: f.format, parseError: facts.parseError };
 }
 
 export async function scanLibrary(db: Database, roots: readonly string[], opts: ScanOptions = {}): Promise<ScanSummary> {
   const t0 = performance.now();
   const origin = opts.origin ?? "local";
-  const batchSize = opts.batchSize ?? 500;
-  const concurrency = opts.concurrency ?? 8;
+  const batchSize = Math.max(1, opts.batchSize ?? 1000);
   const summary: ScanSummary = { scanned: 0, added: 0, updated: 0, unchanged: 0, removed: 0, moved: 0, failed: 0, durationMs: 0, errors: [] };
   const progress = opts.onProgress ?? (() => {});
 
@@ -148,21 +132,23 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
     }
   }
 
-  // 3. Parse changed and new files in batches; each batch is one transaction.
+  // 3. Read changed and new files; rows are written in job order, a batch per transaction, as
+  // soon as a batch is complete (the workers keep reading meanwhile).
   const w = new TrackWriter(db);
-  let done = 0;
-  for (let i = 0; i < jobs.length; i += batchSize) {
-    const batch = jobs.slice(i, i + batchSize);
-    const rows = await inPool(batch, concurrency, (j) => describe(j, origin));
+  const facts: (FileFacts | undefined)[] = new Array(jobs.length);
+  let written = 0;
+  const writeRows = (end: number) => {
     const now = Date.now();
     w.batch(() => {
-      rows.forEach((row, k) => {
-        const job = batch[k];
+      for (let k = written; k < end; k++) {
+        const job = jobs[k];
+        const row = toRow(job.file, facts[k]!, origin);
+        facts[k] = undefined;
         if (row.parseError) summary.failed++;
         if (job.existing) {
           w.update(job.existing.id, row, now);
           summary.updated++;
-          return;
+          continue;
         }
         const twin = row.fingerprint ? vanishedByFp.get(`${row.fingerprint}:${row.size}`)?.pop() : undefined;
         if (twin) {
@@ -174,10 +160,26 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
           w.upsert(row, now);
           summary.added++;
         }
-      });
+      }
     });
-    done += batch.length;
-    progress({ phase: "parse", done, total: jobs.length, path: batch[batch.length - 1].file.path });
+    written = end;
+    progress({ phase: "parse", done: written, total: jobs.length, path: jobs[end - 1].file.path });
+  };
+  let ready = 0; // facts[0..ready) are all present
+  const onFacts = (i: number, f: FileFacts) => {
+    facts[i] = f;
+    while (ready < jobs.length && facts[ready] !== undefined) ready++;
+    if (ready - written >= batchSize || (ready === jobs.length && ready > written)) writeRows(ready);
+  };
+  const workers = opts.workers ?? (jobs.length >= WORKER_MIN_FILES ? defaultTagWorkers() : 0);
+  if (workers > 0 && jobs.length > 0) {
+    await readFactsInWorkers(
+      jobs.map((j) => j.file),
+      onFacts,
+      { workers, fileTimeoutMs: opts.fileTimeoutMs },
+    );
+  } else {
+    for (let i = 0; i < jobs.length; i++) onFacts(i, await readFileFacts(jobs[i].file.path, jobs[i].file.size, jobs[i].file.format));
   }
 
   // 4. Remove what vanished.
