@@ -301,9 +301,14 @@ export class Router {
       const t0 = performance.now();
       try {
         const r = await withTimeout(e.origin.health(), this.health.timeoutMs, "health", e.origin.id);
-        e.health.lastProbeLatencyMs = r.latencyMs;
+        // Wall time as the router saw it (includes queueing in front of the origin's own timer).
+        const took = Math.max(r.latencyMs, performance.now() - t0);
+        e.health.lastProbeLatencyMs = took;
         let changed = false;
-        if (r.status === "healthy") changed = e.health.success();
+        // A probe that answers, but slower than a read may take before being hedged, is degraded:
+        // reads would stall on it, so healthy copies elsewhere go first.
+        if (r.status === "healthy" && took > this.failover.hedgeAfterMs) changed = e.health.degraded(`slow health probe (${Math.round(took)} ms)`);
+        else if (r.status === "healthy") changed = e.health.success();
         else if (r.status === "degraded") changed = e.health.degraded(r.error);
         else changed = e.health.failure(r.error ?? "unhealthy");
         if (changed) this.emit({ type: "origin_health_changed", originId: e.origin.id, status: e.health.status, error: e.health.lastError });

@@ -227,6 +227,19 @@ describe("health", () => {
     expect(st("R")).toBe("unhealthy");
   });
 
+  test("a slow but answering probe is degraded, not healthy", async () => {
+    const r = router({ failover: { hedgeAfterMs: 50 } });
+    const s = origin("a", "S");
+    r.add(s, 1);
+    s.setMode({ kind: "slow", delayMs: 120 });
+    await r.checkHealth();
+    expect(r.origins()[0].status).toBe("degraded");
+    expect(r.origins()[0].lastError).toContain("slow health probe");
+    s.setMode({ kind: "ok" });
+    await r.checkHealth();
+    expect(r.origins()[0].status).toBe("healthy");
+  });
+
   test("checks run in parallel and hung probes time out", async () => {
     const r = router({ health: { timeoutMs: 150 } });
     const hung = ["H1", "H2", "H3"].map((id) => origin("a", id, "local"));
