@@ -125,6 +125,13 @@ describe("sftp origin", () => {
     expect(e.message).not.toContain(body);
     expect(Bun.inspect(make({ credentials }))).not.toContain(body);
     expect(JSON.stringify(credentials)).not.toContain(body);
+    // Password auth (refused by this server, which only takes keys): the password is in no output.
+    const pw = "correct-horse-battery-staple-42";
+    const pwCreds = resolveCredentials({ source: "env", prefix: "SFTPT" }, "test", { env: { SFTPT_USERNAME: s.user, SFTPT_PASSWORD: pw } });
+    const o = make({ credentials: pwCreds });
+    const e2 = await o.read("/Artist/small.mp3", 0, 1).catch((x) => x);
+    expect(e2.code).toBe("EACCES");
+    for (const out of [e2.message, String(e2), Bun.inspect(e2), Bun.inspect(o), JSON.stringify(o), Bun.inspect(pwCreds)]) expect(out).not.toContain(pw);
   });
 
   test("no SSH server: every queued caller fails fast; a silent server hits the deadline", async () => {
