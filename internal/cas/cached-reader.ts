@@ -94,7 +94,20 @@ export class CachedReader<T extends TrackLike> {
   }
 
   /** Up to `size` bytes at `offset` (short only at EOF). Never cached-disk errors; origin errors only if no origin can serve. */
-  async read(track: T, offset: number, size: number): Promise<Uint8Array> {
+  async read(track: T, offset: number, size: number, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    const p = this.readInner(track, offset, size);
+    const signal = opts.signal;
+    if (!signal) return p;
+    // An interrupted reader stops waiting; shared fetches go on for the others and the cache.
+    return new Promise<Uint8Array>((resolve, reject) => {
+      const onAbort = () => reject(Object.assign(new Error("read interrupted"), { code: "EINTR" }));
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
+  }
+
+  private async readInner(track: T, offset: number, size: number): Promise<Uint8Array> {
     const end = Math.min(track.size, offset + size);
     if (offset >= end) return new Uint8Array(0);
     if (!this.cacheLocal && this.source.isLocal?.(track)) {
@@ -123,8 +136,8 @@ export class CachedReader<T extends TrackLike> {
   }
 
   /** Like read(), into `dst` (e.g. a FUSE reply buffer); returns the byte count. */
-  async readInto(track: T, offset: number, dst: Uint8Array): Promise<number> {
-    const d = await this.read(track, offset, dst.length);
+  async readInto(track: T, offset: number, dst: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<number> {
+    const d = await this.read(track, offset, dst.length, opts);
     dst.set(d);
     return d.length;
   }

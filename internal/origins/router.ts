@@ -176,27 +176,39 @@ export class Router {
    * Reads [offset, offset+length) of a track, clamped at its size. Resolves with exactly
    * min(length, size-offset) bytes or rejects after every location failed on every retry.
    */
-  async read(track: TrackRef, offset: number, length: number): Promise<Uint8Array> {
+  async read(track: TrackRef, offset: number, length: number, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
     if (offset >= track.size || length <= 0) return new Uint8Array(0);
     const want = Math.min(length, track.size - offset);
     this.stats.reads++;
+    // One deadline for the whole read, retries included: a FUSE read must get an answer (EIO)
+    // rather than block for minutes when every copy hangs.
+    const deadline = performance.now() + this.failover.requestTimeoutMs;
+    const signal = opts.signal;
     let lastErr: unknown;
     for (let round = 0; round <= this.failover.retries; round++) {
+      if (signal?.aborted) throw new OriginError("EINTR", "read interrupted");
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        lastErr ??= new OriginError("ETIMEDOUT", `read: no copy answered within ${this.failover.requestTimeoutMs} ms`);
+        break;
+      }
       const locs = this.locate(track);
       if (locs.length === 0) throw new OriginError("ENOENT", "no registered origin holds this track");
       if (round === 0 && locs.every((l) => this.entries.get(l.originId)!.health.status === "unhealthy")) {
         this.emit({ type: "all_origins_unhealthy", candidates: locs.length });
       }
       try {
-        return await this.readHedged(locs, offset, want);
+        return await abortable(this.readHedged(locs, offset, want, left), signal);
       } catch (e) {
         lastErr = e;
+        if (e instanceof OriginError && e.code === "EINTR") throw e;
         // Nothing but missing files everywhere: retrying will not help.
         if (e instanceof OriginError && e.isPermanent) break;
       }
       if (round < this.failover.retries) {
         this.stats.retries++;
-        await sleep(backoffDelay(round, this.failover.baseDelayMs, this.failover.maxDelayMs, this.opts.random));
+        const pause = Math.min(backoffDelay(round, this.failover.baseDelayMs, this.failover.maxDelayMs, this.opts.random), deadline - performance.now());
+        if (pause > 0) await abortable(sleep(pause), signal);
       }
     }
     this.stats.failures++;
@@ -204,7 +216,7 @@ export class Router {
   }
 
   /** One pass over the locations: sequential on errors, overlapping (hedged) on slowness. */
-  private readHedged(locs: TrackLocation[], offset: number, want: number): Promise<Uint8Array> {
+  private readHedged(locs: TrackLocation[], offset: number, want: number, timeoutMs: number): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       let next = 0;
       let pending = 0;
@@ -234,7 +246,7 @@ export class Router {
             startNext("slow");
           }, this.failover.hedgeAfterMs);
         }
-        withTimeout(e.origin.read(loc.path, offset, want), this.failover.requestTimeoutMs, `read ${loc.path}`, loc.originId).then(
+        withTimeout(e.origin.read(loc.path, offset, want), timeoutMs, `read ${loc.path}`, loc.originId).then(
           (data) => {
             pending--;
             if (data.length !== want) {
@@ -346,4 +358,15 @@ export class Router {
     await Promise.allSettled([...this.entries.values()].map((e) => e.origin.close()));
     this.entries.clear();
   }
+}
+
+/** Rejects with EINTR when `signal` aborts (the work itself goes on; its result is dropped). */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(new OriginError("EINTR", "read interrupted"));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new OriginError("EINTR", "read interrupted"));
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

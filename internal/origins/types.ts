@@ -43,7 +43,7 @@ export interface Origin {
 /** Error codes the router and the mount understand; `errno` maps them to FUSE replies. */
 export type OriginErrorCode =
   | "ENOENT" | "EACCES" | "ENOTDIR" | "EISDIR" | "EINVAL" | "ETIMEDOUT" | "EIO"
-  | "ESTALE" | "ENOTCONN" | "ECONNREFUSED" | "EHOSTKEY" | "EPATH";
+  | "ESTALE" | "ENOTCONN" | "ECONNREFUSED" | "EHOSTKEY" | "EPATH" | "EINTR";
 
 export class OriginError extends Error {
   constructor(

@@ -275,6 +275,30 @@ describe("health", () => {
     expect(events.some((e) => e.type === "all_origins_unhealthy")).toBe(true);
   });
 
+  test("every copy hangs: one deadline for the whole read; an abort answers EINTR at once", async () => {
+    const r = router({ failover: { requestTimeoutMs: 300, hedgeAfterMs: 100, retries: 5 } });
+    const a = origin("a", "A");
+    const b = origin("b", "B");
+    r.add(a, 1);
+    r.add(b, 2);
+    a.setMode({ kind: "hang" });
+    b.setMode({ kind: "hang" });
+    const e = await r.read(track(["A", "B"]), 0, 10).catch((x) => x);
+    expect(e.code).toBe("ETIMEDOUT");
+    // The retries did not restart the clock: one round ran out the deadline.
+    expect(r.stats.retries).toBeLessThanOrEqual(1);
+
+    const ctl = new AbortController();
+    const p = r.read(track(["A", "B"]), 0, 10, { signal: ctl.signal }).catch((x) => x);
+    ctl.abort();
+    expect((await p).code).toBe("EINTR");
+    const reader = new CachedReader(r, null);
+    const ctl2 = new AbortController();
+    const p2 = reader.read(track(["A", "B"]), 0, 10, { signal: ctl2.signal }).catch((x) => x);
+    ctl2.abort();
+    expect((await p2).code).toBe("EINTR");
+  });
+
   test("backoff grows exponentially with jitter and a cap", () => {
     expect(backoffDelay(0, 100, 2000, () => 1)).toBe(100);
     expect(backoffDelay(1, 100, 2000, () => 1)).toBe(200);
