@@ -6,6 +6,7 @@
 import * as nodePath from "node:path";
 import { type FsLayer, nodeFsLayer } from "./fs-layer.ts";
 import { joinOriginPath, splitOriginPath } from "./paths.ts";
+import { rangeStream } from "./walk.ts";
 import {
   type DirEntry, type FileStat, type HealthReport, type Origin, OriginError, type OriginType,
   toOriginError, withTimeout,
@@ -119,6 +120,11 @@ export class LocalOrigin implements Origin {
     } catch (e) {
       throw toOriginError(e, this.id, path);
     }
+  }
+
+  /** [offset, end) as a stream of 1 MiB ranged reads (same confinement and deadlines as read()). */
+  openStream(path: string, offset = 0, end?: number): ReadableStream<Uint8Array> {
+    return rangeStream(this, path, offset, end);
   }
 
   async health(): Promise<HealthReport> {

@@ -6,6 +6,7 @@ import { S3Client } from "bun";
 import type { Credentials } from "../config/credentials.ts";
 import { scrub, type Secret } from "../config/secret.ts";
 import { splitOriginPath } from "./paths.ts";
+import { rangeStream } from "./walk.ts";
 import { type DirEntry, type FileStat, type HealthReport, type Origin, OriginError, withTimeout } from "./types.ts";
 
 export interface S3OriginOptions {
@@ -143,6 +144,11 @@ export class S3Origin implements Origin {
   }
 
   /** HeadBucket-like probe: a one-key listing checks the endpoint, the bucket and the credentials. */
+  /** [offset, end) as a stream of 1 MiB ranged reads (same confinement and deadlines as read()). */
+  openStream(path: string, offset = 0, end?: number): ReadableStream<Uint8Array> {
+    return rangeStream(this, path, offset, end);
+  }
+
   async health(): Promise<HealthReport> {
     const t0 = performance.now();
     try {

@@ -8,6 +8,7 @@ import type { Credentials } from "../config/credentials.ts";
 import { scrub, type Secret } from "../config/secret.ts";
 import { verifyHostKey } from "./known-hosts.ts";
 import { splitOriginPath } from "./paths.ts";
+import { rangeStream } from "./walk.ts";
 import { type DirEntry, type FileStat, type HealthReport, type Origin, OriginError, toOriginError } from "./types.ts";
 
 export interface SftpOriginOptions {
@@ -290,6 +291,11 @@ export class SftpOrigin implements Origin {
         s.close(handle, () => {});
       }
     });
+  }
+
+  /** [offset, end) as a stream of 1 MiB ranged reads (same confinement and deadlines as read()). */
+  openStream(path: string, offset = 0, end?: number): ReadableStream<Uint8Array> {
+    return rangeStream(this, path, offset, end);
   }
 
   async health(): Promise<HealthReport> {

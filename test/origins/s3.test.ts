@@ -69,6 +69,7 @@ describe("s3 origin", () => {
     expect((await o.read("/Artist/Album/01.flac", data.length, MiB)).length).toBe(0);
     expect((await o.read("/Artist/Album/01.flac", data.length + 100, MiB)).length).toBe(0);
     expect(new TextDecoder().decode(await o.read("/Artist/small.mp3", 6, 100))).toBe("s3");
+    expect(await new Response(o.openStream("/Artist/small.mp3", 1)).text()).toBe("ello s3");
     expect((await o.read("/gone.flac", 0, 10).catch((e) => e)).code).toBe("ENOENT");
     expect((await o.read("/gone.flac", 100, 10).catch((e) => e)).code).toBe("ENOENT");
   });

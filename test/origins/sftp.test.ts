@@ -62,6 +62,7 @@ describe("sftp origin", () => {
     expect(files.sort()).toEqual(["/Artist/Album/01 Song.flac", "/Artist/link.flac", "/Artist/small.mp3"]);
     expect(new TextDecoder().decode(await o.read("/Artist/small.mp3", 6, 100))).toBe("sftp");
     expect((await o.read("/Artist/small.mp3", 10, 5)).length).toBe(0);
+    expect(await new Response(o.openStream("/Artist/small.mp3", 6, 8)).text()).toBe("sf");
     expect((await o.read("/Artist/small.mp3", 1000, 5)).length).toBe(0);
     const mid = await o.read("/Artist/Album/01 Song.flac", 5 * MiB + 3, 3 * MiB + 1);
     expect(Buffer.from(mid).equals(Buffer.from(data.subarray(5 * MiB + 3, 8 * MiB + 4)))).toBe(true);
