@@ -251,7 +251,7 @@ export class Router {
             pending--;
             if (data.length !== want) {
               // A copy of another length is not the same file any more; do not serve it.
-              const err = new OriginError("EIO", `origin returned ${data.length} of ${want} bytes: copy differs from the catalog`, loc.originId);
+              const err = new OriginError("ESIZE", `origin returned ${data.length} of ${want} bytes: copy differs from the catalog`, loc.originId);
               return onError(e, err);
             }
             const took = performance.now() - t0;

@@ -43,7 +43,9 @@ export interface Origin {
 /** Error codes the router and the mount understand; `errno` maps them to FUSE replies. */
 export type OriginErrorCode =
   | "ENOENT" | "EACCES" | "ENOTDIR" | "EISDIR" | "EINVAL" | "ETIMEDOUT" | "EIO"
-  | "ESTALE" | "ENOTCONN" | "ECONNREFUSED" | "EHOSTKEY" | "EPATH" | "EINTR";
+  | "ESTALE" | "ENOTCONN" | "ECONNREFUSED" | "EHOSTKEY" | "EPATH" | "EINTR"
+  /** The copy's length differs from the catalog's: a changed file, not a failing origin. */
+  | "ESIZE";
 
 export class OriginError extends Error {
   constructor(
@@ -60,7 +62,7 @@ export class OriginError extends Error {
    * origin: it must not count against the origin's health, and it is not worth retrying there.
    */
   get isPermanent(): boolean {
-    return this.code === "ENOENT" || this.code === "ENOTDIR" || this.code === "EISDIR" || this.code === "EINVAL" || this.code === "EPATH" || this.code === "EACCES";
+    return this.code === "ENOENT" || this.code === "ENOTDIR" || this.code === "EISDIR" || this.code === "EINVAL" || this.code === "EPATH" || this.code === "EACCES" || this.code === "ESIZE";
   }
 }
 
@@ -71,7 +73,7 @@ export class OriginError extends Error {
 export function errnoName(e: unknown): string {
   if (!(e instanceof OriginError)) return "EIO";
   if (e.code === "EPATH") return "EACCES";
-  if (e.code === "EHOSTKEY") return "EIO";
+  if (e.code === "EHOSTKEY" || e.code === "ESIZE") return "EIO";
   return e.code;
 }
 

@@ -9,7 +9,7 @@ import { backoffDelay } from "../../internal/origins/backoff.ts";
 import { FaultyOrigin } from "../../internal/origins/faulty.ts";
 import { LocalOrigin } from "../../internal/origins/local.ts";
 import { Router, type RouterEvent, type TrackRef } from "../../internal/origins/router.ts";
-import type { OriginType } from "../../internal/origins/types.ts";
+import { errnoName, type OriginType } from "../../internal/origins/types.ts";
 
 const MiB = 1024 * 1024;
 let tmp: string;
@@ -110,6 +110,13 @@ describe("routing", () => {
     const t2: TrackRef = { size: data.length, locations: [{ originId: "C", path: "/x/short.flac" }, { originId: "A", path: "/x/t.flac" }] };
     expect((await r.read(t2, 0, 1000)).length).toBe(1000);
     expect(a.served).toBe(1);
+    // A stale copy is a file problem: it does not count against its origin's health.
+    expect(r.origins().find((o) => o.id === "C")!.consecutiveFailures).toBe(0);
+    // Only stale copies: a clear error at once, no retries.
+    const t3: TrackRef = { size: data.length, locations: [{ originId: "C", path: "/x/short.flac" }] };
+    const e3 = await r.read(t3, 0, 1000).catch((x) => x);
+    expect(e3.code).toBe("ESIZE");
+    expect(errnoName(e3)).toBe("EIO");
   });
 
   test("reads are clamped at the track size", async () => {
