@@ -79,7 +79,8 @@ export class CachedReader<T extends TrackLike> {
   private raActive = 0;
   private pendingWrites = 0;
   private readonly idleWaiters: Array<() => void> = [];
-  private readonly raQueue: Array<() => void> = [];
+  private readonly raQueue: Array<(() => void) & { id: string }> = [];
+  private readonly raQueued = new Set<string>();
   private readonly c = { hits: 0, misses: 0, memoryHits: 0, bytesFromCache: 0, bytesFromOrigin: 0, bytesDirect: 0, readaheads: 0, uncachedWrites: 0 };
 
   constructor(
@@ -153,14 +154,16 @@ export class CachedReader<T extends TrackLike> {
     const raLast = Math.min(Math.floor((Math.min(track.size, end + this.readaheadBytes) - 1) / BLOCK_SIZE), Math.ceil(track.size / BLOCK_SIZE) - 1);
     for (let i = lastBlock + 1; i <= raLast; i++) {
       const id = `${key}#${i}`;
-      if (this.memory.has(id) || this.inflight.has(id)) continue;
+      if (this.memory.has(id) || this.inflight.has(id) || this.raQueued.has(id)) continue;
       this.c.readaheads++;
-      this.schedule(() => this.block(track, key, i, true).then(() => {}, () => {}));
+      this.raQueued.add(id);
+      this.schedule(id, () => this.block(track, key, i, true).then(() => {}, () => {}));
     }
   }
 
-  private schedule(job: () => Promise<void>): void {
+  private schedule(id: string, job: () => Promise<void>): void {
     const run = () => {
+      this.raQueued.delete(id);
       this.raActive++;
       job().finally(() => {
         this.raActive--;
@@ -169,9 +172,11 @@ export class CachedReader<T extends TrackLike> {
     };
     if (this.raActive < this.raConcurrency) run();
     else {
-      this.raQueue.push(run);
+      this.raQueue.push(Object.assign(run, { id }));
       // Old read-ahead requests are worth less than new ones: drop the oldest beyond a bound.
-      if (this.raQueue.length > 64) this.raQueue.splice(0, this.raQueue.length - 64);
+      if (this.raQueue.length > 64) {
+        for (const dropped of this.raQueue.splice(0, this.raQueue.length - 64)) this.raQueued.delete(dropped.id);
+      }
     }
   }
 

@@ -203,6 +203,11 @@ describe("cached reader", () => {
     expect(after.readaheads).toBeGreaterThanOrEqual(4);
     expect(same(await readAll(reader, track), data)).toBe(true);
     store.close();
+    // Small sequential reads schedule each block once, however many reads fall into a block.
+    const small = setup(null, { readaheadBytes: 4 * MiB });
+    expect(same(await readAll(small.reader, small.track, 64 * 1024), data)).toBe(true);
+    expect(small.reader.getCacheStats().readaheads).toBeLessThanOrEqual(12);
+    expect(small.origin.ranges.length).toBe(13);
   });
 
   test("a full disk (injected ENOSPC) never fails a read", async () => {
