@@ -94,7 +94,11 @@ export class CachedReader<T extends TrackLike> {
     this.raConcurrency = Math.max(1, opts.readaheadConcurrency ?? 2);
   }
 
-  /** Up to `size` bytes at `offset` (short only at EOF). Never cached-disk errors; origin errors only if no origin can serve. */
+  /**
+   * Up to `size` bytes at `offset` (short only at EOF). Cache problems never surface; an origin
+   * error only when no copy can be read. The bytes may be a view of a cached block: copy, do not
+   * modify (readInto copies into the caller's buffer).
+   */
   async read(track: T, offset: number, size: number, opts: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
     const p = this.readInner(track, offset, size);
     const signal = opts.signal;
