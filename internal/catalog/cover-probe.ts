@@ -9,11 +9,16 @@ function readAt(fd: number, len: number, pos: number): Uint8Array {
   return b.subarray(0, n);
 }
 
+/**
+ * Walks FLAC metadata block headers. A file that ends before the last block does is a cut-off
+ * copy: music-metadata reads such a file without complaint and without tags, so this is where
+ * the scanner learns why.
+ */
 function flacHasPicture(fd: number): boolean {
   let at = 4;
   for (let i = 0; i < 1024; i++) {
     const h = readAt(fd, 4, at);
-    if (h.length < 4) return false;
+    if (h.length < 4) throw new Error(`truncated FLAC: the metadata blocks run past the end of the file (next block header expected at byte ${at})`);
     if ((h[0] & 0x7f) === 6) return true;
     if (h[0] & 0x80) return false;
     at += 4 + ((h[1] << 16) | (h[2] << 8) | h[3]);
@@ -42,7 +47,7 @@ function id3HasPicture(fd: number, header: Uint8Array): boolean {
   return false;
 }
 
-/** True/false for MP3 (ID3v2) and FLAC; null when this probe cannot tell. */
+/** True/false for MP3 (ID3v2) and FLAC; null when this probe cannot tell. Throws for a truncated FLAC header. */
 export function probeCover(path: string, format: string): boolean | null {
   if (format !== "mp3" && format !== "flac") return null;
   const fd = fs.openSync(path, "r");

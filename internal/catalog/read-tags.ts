@@ -85,6 +85,10 @@ export async function readFileFacts(path: string, size: number, format: string):
     } finally {
       await tokenizer.close();
     }
+    // Parsers stop quietly at a cut-off file (an Ogg stream ending in its headers, say); with no
+    // tags read at all, their warning is the reason to record.
+    const cut = m.format.tagTypes.length === 0 ? m.quality.warnings.find((w) => /end-of-stream|truncat/i.test(w.message)) : undefined;
+    if (cut) return { props: EMPTY_PROPS, fingerprint, parseError: `truncated: ${cut.message}`.slice(0, 500) };
     return { props: toProps(m, probed), fingerprint, parseError: null };
   } catch (e) {
     return { props: EMPTY_PROPS, fingerprint, parseError: errorText(e) };

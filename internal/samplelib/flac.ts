@@ -31,7 +31,8 @@ function streamInfo(totalSamples: number, lastBlock: number): Uint8Array {
   return b;
 }
 
-function vorbisComment(tags: TrackTags): Uint8Array {
+/** A Vorbis comment block (vendor + KEY=value list), as FLAC and Ogg Opus/Vorbis carry it. */
+export function vorbisComment(tags: TrackTags, extra: string[] = []): Uint8Array {
   const fields: [string, string | number | undefined][] = [
     ["TITLE", tags.title],
     ["ARTIST", tags.artist],
@@ -48,7 +49,7 @@ function vorbisComment(tags: TrackTags): Uint8Array {
     ["MUSICBRAINZ_ALBUMID", tags.mbAlbumId],
     ["MUSICBRAINZ_ARTISTID", tags.mbArtistId],
   ];
-  const entries = fields.filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => encoder.encode(`${k}=${v}`));
+  const entries = [...fields.filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => `${k}=${v}`), ...extra].map((e) => encoder.encode(e));
   const vendor = encoder.encode("musicfs samplelib");
   const parts: Uint8Array[] = [u32le(vendor.length), vendor, u32le(entries.length)];
   for (const e of entries) parts.push(u32le(e.length), e);
@@ -67,7 +68,8 @@ function u32be(n: number): Uint8Array {
   return b;
 }
 
-function picture(png: Uint8Array): Uint8Array {
+/** A FLAC PICTURE block body: front cover (type 3), PNG. Ogg files carry it base64-encoded. */
+export function picture(png: Uint8Array): Uint8Array {
   const mime = encoder.encode("image/png");
   return concat([u32be(3), u32be(mime.length), mime, u32be(0), u32be(1), u32be(1), u32be(24), u32be(0), u32be(png.length), png]);
 }

@@ -1,11 +1,13 @@
-// A small, deterministic sample library: artists × albums × tracks in MP3/FLAC/WAV, with unicode
-// names, a few hostile tag values and one malformed file.
+// A small, deterministic sample library: artists × albums × tracks in MP3/FLAC/WAV (and, on
+// request, the other MP3 tag flavours, Ogg Opus and M4A), with unicode names, a few hostile tag
+// values, one malformed file and, on request, truncated and garbage files.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { solidPng } from "./cover.ts";
 import { Prng, subSeed } from "./prng.ts";
-import { FORMAT_FIELDS, type SampleFormat, type TrackTags } from "./tags.ts";
-import { writeTrack } from "./write.ts";
+import { id3v1Stored } from "./id3v1.ts";
+import { extensionOf, FORMAT_FIELDS, type SampleFormat, type TrackTags } from "./tags.ts";
+import { encodeTrack, writeTrack } from "./write.ts";
 
 export interface LibraryOptions {
   artists?: number;
@@ -19,6 +21,11 @@ export interface LibraryOptions {
   hostile?: boolean;
   /** Add one deliberately malformed file (default true). */
   malformed?: boolean;
+  /**
+   * Add broken files (default false): a FLAC cut off inside its metadata, random bytes named
+   * .m4a, an Ogg file cut off in its comment header. Listed with `malformed: true`.
+   */
+  broken?: boolean;
 }
 
 export interface GeneratedFile {
@@ -116,7 +123,7 @@ export function generateLibrary(dir: string, options: LibraryOptions = {}): Gene
         };
         if (t === 1 && format !== "wav") tags.composer = rng.pick(COMPOSERS);
         if (cover && format !== "wav") tags.cover = cover;
-        emit(`${dirRel}/${String(t).padStart(2, "0")} - ${safeName(title)}.${format}`, format, tags);
+        emit(`${dirRel}/${String(t).padStart(2, "0")} - ${safeName(title)}.${extensionOf(format)}`, format, tags);
       }
     }
   }
@@ -129,7 +136,7 @@ export function generateLibrary(dir: string, options: LibraryOptions = {}): Gene
     ];
     hostile.forEach((tags, i) => {
       const format = formats[i % formats.length];
-      emit(`Hostile/${String(i + 1).padStart(2, "0")} - ${safeName(tags.title ?? "", 60)}.${format}`, format, tags, { hostile: true });
+      emit(`Hostile/${String(i + 1).padStart(2, "0")} - ${safeName(tags.title ?? "", 60)}.${extensionOf(format)}`, format, tags, { hostile: true });
     });
   }
 
@@ -141,11 +148,29 @@ export function generateLibrary(dir: string, options: LibraryOptions = {}): Gene
     fs.writeFileSync(full, bytes);
     files.push({ path: full, relPath: "Broken/malformed.mp3", format: "mp3", tags: {}, size: bytes.length, malformed: true });
   }
+
+  if (o.broken ?? false) {
+    const tags: TrackTags = { title: "Cut Short", artist: "Broken Records", album: "Damaged", year: 2000, trackNo: 1 };
+    const audio = new Prng(subSeed(o.seed, index++)).bytes(4096);
+    const put = (name: string, format: SampleFormat, bytes: Uint8Array) => {
+      const full = path.join(dir, "Broken", name);
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+      fs.writeFileSync(full, bytes);
+      files.push({ path: full, relPath: `Broken/${name}`, format, tags: {}, size: bytes.length, malformed: true });
+    };
+    // Cut inside the VORBIS_COMMENT block (a download or copy that stopped early).
+    put("truncated.flac", "flac", encodeTrack("flac", tags, audio).subarray(0, 4 + 38 + 4 + 20));
+    // Neither an MP4 box structure nor anything else: what a wrong extension or a disk error leaves.
+    put("garbage.m4a", "m4a", new Prng(subSeed(o.seed, index++)).bytes(3000));
+    // Cut inside the OpusTags header.
+    put("truncated.opus", "opus", encodeTrack("opus", tags, audio).subarray(0, 80));
+  }
   return files;
 }
 
 /** The subset of `tags` that `format` can store (what a reader should give back). */
 export function storedTags(format: SampleFormat, tags: TrackTags): TrackTags {
+  if (format === "mp3-id3v1") return id3v1Stored(tags);
   const out: TrackTags = {};
   for (const k of FORMAT_FIELDS[format]) if (tags[k] !== undefined) (out as Record<string, unknown>)[k] = tags[k];
   return out;

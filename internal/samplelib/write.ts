@@ -3,7 +3,10 @@
 import * as fs from "node:fs";
 import { parseFile } from "music-metadata";
 import { encodeFlac, flacHeader, flacLayout } from "./flac.ts";
-import { encodeMp3, id3Length, id3v24 } from "./mp3.ts";
+import { id3v1 } from "./id3v1.ts";
+import { encodeM4a } from "./mp4.ts";
+import { encodeMp3, id3Length, id3v23, id3v24, mp3Frames } from "./mp3.ts";
+import { encodeOpus } from "./opus.ts";
 import type { SampleFormat, TrackTags } from "./tags.ts";
 import { concat } from "./tags.ts";
 import { encodeWav, riff, wavDataChunk, wavHeaderChunks } from "./wav.ts";
@@ -16,6 +19,16 @@ export function encodeTrack(format: SampleFormat, tags: TrackTags, audio: Uint8A
       return encodeFlac(tags, audio);
     case "wav":
       return encodeWav(tags, audio);
+    case "mp3-id3v23":
+      return concat([id3v23(tags), mp3Frames(audio)]);
+    case "mp3-id3v1":
+      return concat([mp3Frames(audio), id3v1(tags)]);
+    case "mp3-id3v24+v1":
+      return concat([id3v24(tags), mp3Frames(audio), id3v1(tags)]);
+    case "opus":
+      return encodeOpus(tags, audio);
+    case "m4a":
+      return encodeM4a(tags, audio);
   }
 }
 
@@ -26,9 +39,10 @@ export function writeTrack(path: string, format: SampleFormat, tags: TrackTags, 
   return bytes.length;
 }
 
+/** The format retag() treats a file as, by extension (any .mp3 is rewritten with ID3v2.4). */
 export function formatOf(path: string): SampleFormat {
   const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
-  if (ext === "mp3" || ext === "flac" || ext === "wav") return ext;
+  if (ext === "mp3" || ext === "flac" || ext === "wav" || ext === "opus" || ext === "m4a") return ext;
   throw new Error(`samplelib: unsupported extension in ${path}`);
 }
 
@@ -66,6 +80,7 @@ export async function readTags(path: string): Promise<TrackTags> {
  */
 export async function retag(path: string, changes: Partial<TrackTags>): Promise<TrackTags> {
   const format = formatOf(path);
+  if (format !== "mp3" && format !== "flac" && format !== "wav") throw new Error(`samplelib: retag supports MP3, FLAC and WAV, not ${format} (${path})`);
   const tags: TrackTags = { ...(await readTags(path)) };
   for (const [k, v] of Object.entries(changes) as [keyof TrackTags, unknown][]) {
     if (v === undefined) delete tags[k];
@@ -74,6 +89,7 @@ export async function retag(path: string, changes: Partial<TrackTags>): Promise<
   const file = new Uint8Array(fs.readFileSync(path));
   let out: Uint8Array;
   if (format === "mp3") {
+    // The rest of the file (frames and any ID3v1 trailer) is kept as it is.
     out = concat([id3v24(tags), file.subarray(id3Length(file))]);
   } else if (format === "flac") {
     const layout = flacLayout(file);
