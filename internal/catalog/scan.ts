@@ -139,29 +139,48 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
   let written = 0;
   const writeRows = (end: number) => {
     const now = Date.now();
-    w.batch(() => {
-      for (let k = written; k < end; k++) {
-        const job = jobs[k];
-        const row = toRow(job.file, facts[k]!, origin);
-        facts[k] = undefined;
-        if (row.parseError) summary.failed++;
-        if (job.existing) {
-          w.update(job.existing.id, row, now);
-          summary.updated++;
-          continue;
-        }
-        const twin = row.fingerprint ? vanishedByFp.get(`${row.fingerprint}:${row.size}`)?.pop() : undefined;
-        if (twin) {
-          // Same content at a new path: keep the id (playlists, inodes, play counts stay valid).
-          vanished.delete(twin);
-          w.update(twin.id, row, now);
-          summary.moved++;
-        } else {
-          w.upsert(row, now);
-          summary.added++;
-        }
+    // Plan first (moves claim their vanished twin here), then write: a failed fast insert can be
+    // retried without counting anything twice.
+    const updates: [number, TrackInput][] = [];
+    const inserts: TrackInput[] = [];
+    let failed = 0;
+    let updated = 0;
+    let moved = 0;
+    for (let k = written; k < end; k++) {
+      const job = jobs[k];
+      const row = toRow(job.file, facts[k]!, origin);
+      facts[k] = undefined;
+      if (row.parseError) failed++;
+      if (job.existing) {
+        updates.push([job.existing.id, row]);
+        updated++;
+        continue;
       }
-    });
+      const twin = row.fingerprint ? vanishedByFp.get(`${row.fingerprint}:${row.size}`)?.pop() : undefined;
+      if (twin) {
+        // Same content at a new path: keep the id (playlists, inodes, play counts stay valid).
+        vanished.delete(twin);
+        updates.push([twin.id, row]);
+        moved++;
+      } else inserts.push(row);
+    }
+    const write = (fast: boolean) =>
+      w.batch(() => {
+        for (const [id, row] of updates) w.update(id, row, now);
+        if (fast) w.insertNew(inserts, now);
+        else for (const row of inserts) w.upsert(row, now);
+      });
+    try {
+      write(true);
+    } catch (e) {
+      // A path appeared in the catalog since the scan looked (another scanner): upsert instead.
+      if (!/UNIQUE constraint/i.test((e as Error)?.message ?? "")) throw e;
+      write(false);
+    }
+    summary.failed += failed;
+    summary.updated += updated;
+    summary.moved += moved;
+    summary.added += inserts.length;
     written = end;
     progress({ phase: "parse", done: written, total: jobs.length, path: jobs[end - 1].file.path });
   };
