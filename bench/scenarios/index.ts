@@ -7,7 +7,13 @@ import { hash } from "./hash.ts";
 import { helpLatency } from "./help-latency.ts";
 import { memcpy } from "./memcpy.ts";
 import { reuse } from "./reuse.ts";
+import { searchRpc } from "./search-rpc.ts";
+import { scan } from "./scan.ts";
+import { rpcConcurrency } from "./rpc-concurrency.ts";
 
 export function defaultRegistry(): ScenarioRegistry {
-  return new ScenarioRegistry().register(memcpy).register(cdc).register(hash).register(reuse).register(helpLatency).register(chunkFile);
+  return new ScenarioRegistry().register(memcpy).register(cdc).register(hash).register(reuse).register(helpLatency).register(chunkFile)
+    .register(scan)
+    .register(searchRpc)
+    .register(rpcConcurrency);
 }
