@@ -7,7 +7,7 @@
 // files it finished in shared memory, so when it stops making progress (or dies) the file it was
 // on is recorded as untagged with the reason, its worker is replaced and the others are read again.
 import * as os from "node:os";
-import { EMPTY_PROPS, type FileFacts } from "./read-tags.ts";
+import { EMPTY_PROPS, readFileFacts, type FileFacts } from "./read-tags.ts";
 
 export interface TagFile {
   path: string;
@@ -63,8 +63,23 @@ const IN_FLIGHT_PER_WORKER = 2;
  * Reads the facts of `files` in worker threads; `onFacts(i, facts)` is called once per file, in
  * completion order, on this thread. Resolves when every file has been reported.
  */
-export function readFactsInWorkers(files: readonly TagFile[], onFacts: (index: number, facts: FileFacts) => void, opts: TagPoolOptions = {}): Promise<void> {
-  if (files.length === 0) return Promise.resolve();
+export async function readFactsInWorkers(files: readonly TagFile[], onFacts: (index: number, facts: FileFacts) => void, opts: TagPoolOptions = {}): Promise<void> {
+  const reported = new Uint8Array(files.length);
+  const once = (i: number, f: FileFacts) => {
+    if (reported[i]) return;
+    reported[i] = 1;
+    onFacts(i, f);
+  };
+  const unavailable = await runPool(files, once, opts);
+  if (unavailable === null) return;
+  // No worker could even start (e.g. a compiled executable built without tag-worker.ts as an
+  // entrypoint): read the rest on this thread rather than fail every file.
+  for (let i = 0; i < files.length; i++) if (!reported[i]) once(i, await readFileFacts(files[i].path, files[i].size, files[i].format));
+}
+
+/** Resolves with null when every file was reported, or with why workers are unavailable. */
+function runPool(files: readonly TagFile[], onFacts: (index: number, facts: FileFacts) => void, opts: TagPoolOptions): Promise<string | null> {
+  if (files.length === 0) return Promise.resolve(null);
   const workerCount = Math.max(1, Math.min(opts.workers ?? defaultTagWorkers(), Math.ceil(files.length / 8)));
   const chunk = Math.max(1, opts.chunk ?? Math.min(32, Math.ceil(files.length / (workerCount * 4))));
   const fileTimeoutMs = opts.fileTimeoutMs ?? 10_000;
@@ -75,16 +90,16 @@ export function readFactsInWorkers(files: readonly TagFile[], onFacts: (index: n
   let nextId = 1;
   const slots: Slot[] = [];
 
-  return new Promise<void>((resolve) => {
+  return new Promise<string | null>((resolve) => {
     let finished = false;
-    const finish = () => {
+    const finish = (unavailable: string | null = null) => {
       if (finished) return;
       finished = true;
       for (const s of slots) {
         if (s.timer) clearTimeout(s.timer);
         s.worker.terminate();
       }
-      resolve();
+      resolve(unavailable);
     };
 
     const report = (i: number, facts: FileFacts) => {
@@ -121,7 +136,12 @@ export function readFactsInWorkers(files: readonly TagFile[], onFacts: (index: n
         report(busy[k], { props: EMPTY_PROPS, fingerprint: null, parseError: why });
       }
       if (finished) return;
-      slots[at] = spawn();
+      try {
+        slots[at] = spawn();
+      } catch (e) {
+        finish(`tag worker failed to start: ${(e as Error)?.message ?? e}`);
+        return;
+      }
       pump();
     };
 
@@ -143,7 +163,9 @@ export function readFactsInWorkers(files: readonly TagFile[], onFacts: (index: n
       };
       slot.worker.onerror = (ev) => {
         ev.preventDefault?.();
-        fail(slot, `tag parser crashed: ${crashMessage(ev)}`);
+        // Dying before the ready message means the worker cannot load at all, not a bad file.
+        if (!slot.ready) finish(`tag worker failed to start: ${crashMessage(ev)}`);
+        else fail(slot, `tag parser crashed: ${crashMessage(ev)}`);
       };
       return slot;
     };
@@ -162,7 +184,12 @@ export function readFactsInWorkers(files: readonly TagFile[], onFacts: (index: n
       }
     };
 
-    for (let w = 0; w < workerCount; w++) slots.push(spawn());
+    try {
+      for (let w = 0; w < workerCount; w++) slots.push(spawn());
+    } catch (e) {
+      finish(`tag worker failed to start: ${(e as Error)?.message ?? e}`);
+      return;
+    }
     pump();
   });
 }

@@ -68,3 +68,17 @@ describe("tag pool failures", () => {
     expect(calls).toBe(0);
   });
 });
+
+describe("tag pool without workers", () => {
+  test("a worker script that cannot load: every file is read on this thread instead", async () => {
+    const dir = path.join(root, "noworker");
+    fs.mkdirSync(dir, { recursive: true });
+    const files = ["a", "b", "c"].map((n, i) => {
+      const p = path.join(dir, `${n}.flac`);
+      return { path: p, size: writeTrack(p, "flac", { title: n }, new Prng(i).bytes(1000)), format: "flac" };
+    });
+    const titles: (string | null)[] = [];
+    await readFactsInWorkers(files, (i, f) => (titles[i] = f.props.title), { workers: 2, workerUrl: new URL("./no-such-worker.ts", import.meta.url).href });
+    expect(titles).toEqual(["a", "b", "c"]);
+  });
+});
