@@ -109,7 +109,8 @@ export const rpcConcurrency = defineScenario<State>({
     const { db, data } = buildSyntheticDb(file, TRACKS);
     db.close(); // checkpoints the WAL: the server opens the file read-only
     const server = await startServeChild(file);
-    ctx.note(`server: musicfs serve child process at ${server.address}`);
+    // The runner's load figure counts every other process, this server included.
+    ctx.note("server: a musicfs serve child process (its CPU shows in the 'other processes' load figure)");
     const clients = Array.from({ length: CLIENTS }, () => createClient(MusicFS, createGrpcTransport({ baseUrl: server.address })));
     const byType = queriesFor(data, 40);
     const queries = QUERY_TYPES.flatMap((t) => byType[t]);
