@@ -175,3 +175,21 @@ describe("generateLibrary with every format", () => {
     expect(files.filter((f) => f.malformed).map((f) => f.relPath)).toEqual(["Broken/malformed.mp3"]);
   });
 });
+
+describe("retag of the other MP3 flavours", () => {
+  test("ID3v2.4 + ID3v1: the new ID3v2.4 tag is read, the ID3v1 trailer is kept byte for byte; Opus is refused", async () => {
+    const { retag } = await import("../../internal/samplelib/index.ts");
+    const p = path.join(root, "retag-v1.mp3");
+    const before = encodeTrack("mp3-id3v24+v1", { title: "Old", artist: "Band", trackNo: 2 }, new Prng(11).bytes(8000));
+    fs.writeFileSync(p, before);
+    await retag(p, { title: "New and longer" });
+    const after = new Uint8Array(fs.readFileSync(p));
+    expect(Buffer.from(after.subarray(after.length - 128)).equals(Buffer.from(before.subarray(before.length - 128)))).toBe(true);
+    const m = await parseFile(p, { duration: false });
+    expect(m.common.title).toBe("New and longer");
+    expect(m.native["ID3v1"].find((t) => t.id === "title")?.value).toBe("Old");
+    const opus = path.join(root, "retag.opus");
+    fs.writeFileSync(opus, encodeTrack("opus", { title: "x" }, new Prng(12).bytes(1000)));
+    await expect(retag(opus, { title: "y" })).rejects.toThrow("retag supports MP3, FLAC and WAV");
+  });
+});
