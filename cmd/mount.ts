@@ -6,21 +6,27 @@ import * as path from "node:path";
 import { defaultCatalogPath, openCatalog, scanLibrary, trackCount } from "../internal/catalog/index.ts";
 import { UsageError } from "../internal/cli/index.ts";
 import { runtimePath, startFuse, unmountOnSignals } from "../internal/fuse/index.ts";
+import { sdNotify } from "../internal/mountfs/sd-notify.ts";
+import { catalogBackend, DEFAULT_LISTEN, isLoopback, parseListen, registerMusicfsServices, startServer, type RunningServer } from "../internal/rpc/index.ts";
 import type { MusicFsOptions } from "../internal/mountfs/music-fs.ts";
 import { compileTemplate, DEFAULT_TEMPLATE, TemplateError } from "../internal/vfs/index.ts";
 
 export function register(cli: CAC): void {
   cli
-    .command("mount <mountpoint>", "Mount the music library as a read-only tree by tags, with hidden search folders (/.search/<query>/)")
+    .command("mount [...paths]", "Mount the music library as a read-only tree by tags, with hidden search folders (/.search/<query>/). `mount LIBRARY MOUNTPOINT` scans LIBRARY first; `mount MOUNTPOINT` uses the catalog as it is")
     .option("--db <path>", `Catalog database (default ${defaultCatalogPath()})`)
     .option("--library <dir>", "Scan this folder into the catalog before mounting (repeatable)")
     .option("--template <tpl>", `Path template (default "${DEFAULT_TEMPLATE}")`)
     .option("--workers <n>", "FUSE request threads (default: number of cores)")
     .option("--search-limit <n>", "Most entries a search folder lists (default 1000)")
+    .option("--serve [addr]", "Also serve the search API in this process (default 127.0.0.1:50051; unix:PATH for a socket)")
     .option("--json", "Print the ready line as JSON")
-    .example("musicfs mount --library ~/Music /mnt/music")
+    .example("musicfs mount ~/Music /mnt/music")
+    .example("musicfs mount --serve unix:/run/musicfs.sock /mnt/music")
     .example("ls '/mnt/music/.search/artist:björk year:1990..1999'")
-    .action(async (mountpoint: string, opts: Record<string, unknown>) => {
+    .action(async (paths: string[], opts: Record<string, unknown>) => {
+      if (paths.length < 1 || paths.length > 2) throw new UsageError("usage: musicfs mount [LIBRARY] MOUNTPOINT");
+      const mountpoint = paths[paths.length - 1];
       const db = String(opts.db ?? defaultCatalogPath());
       const template = String(opts.template ?? DEFAULT_TEMPLATE);
       try {
@@ -31,8 +37,10 @@ export function register(cli: CAC): void {
       }
       const workers = opts.workers === undefined ? undefined : positiveInt(opts.workers, "--workers");
       const searchLimit = opts.searchLimit === undefined ? 1000 : positiveInt(opts.searchLimit, "--search-limit");
-      if (!fs.existsSync(mountpoint) || !fs.statSync(mountpoint).isDirectory()) throw new UsageError(`${mountpoint}: not a directory`);
+      if (!isDirectoryOrStaleMount(mountpoint)) throw new UsageError(`${mountpoint}: not a directory`);
       const libraries = ([] as unknown[]).concat(opts.library ?? []).map(String);
+      if (paths.length === 2) libraries.unshift(paths[0]);
+      for (const lib of libraries) if (!fs.existsSync(lib)) throw new UsageError(`${lib}: no such folder`);
 
       const catalog = openCatalog(db);
       try {
@@ -56,12 +64,44 @@ export function register(cli: CAC): void {
         onStaleCleared: (mp) => process.stderr.write(`musicfs mount: cleared a stale mount at ${mp}\n`),
       });
       const ms = performance.now() - started;
+      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db);
+      const stopApi = async () => {
+        sdNotify("STOPPING=1");
+        await api?.close();
+      };
+      // Unmount on SIGINT/SIGTERM/SIGHUP; the API stops first so no call races the unmount.
+      for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => void stopApi());
       unmountOnSignals(m);
-      if (opts.json) process.stdout.write(JSON.stringify({ event: "mounted", mountpoint: m.mountpoint, method: m.method, db, ms: Math.round(ms) }) + "\n");
-      else process.stdout.write(`musicfs: mounted ${db} at ${m.mountpoint} in ${ms.toFixed(0)} ms (${m.method}); Ctrl-C unmounts\n`);
+      const ready = { event: "mounted", mountpoint: m.mountpoint, method: m.method, db, ms: Math.round(ms), api: api?.address ?? null };
+      if (opts.json) process.stdout.write(JSON.stringify(ready) + "\n");
+      else process.stdout.write(`musicfs: mounted ${db} at ${m.mountpoint} in ${ms.toFixed(0)} ms (${m.method})${api ? `; API on ${api.address}` : ""}; Ctrl-C unmounts\n`);
+      sdNotify(`READY=1\nSTATUS=mounted at ${m.mountpoint}`);
       await m.closed;
+      await stopApi();
       process.exitCode = 0;
     });
+}
+
+/** The search API of `serve`, in the mount process (FR-17.1). Loopback or a Unix socket only: no token here. */
+async function startApi(listen: string, db: string): Promise<RunningServer> {
+  let addr;
+  try {
+    addr = parseListen(listen);
+  } catch (e) {
+    throw new UsageError(`--serve: ${(e as Error).message}`);
+  }
+  if (!isLoopback(addr)) throw new UsageError(`--serve ${listen}: mount serves the API on loopback or a Unix socket only; use 'musicfs serve' with a token to expose it`);
+  const backend = catalogBackend(openCatalog(db, { readonly: true }));
+  return startServer({ listen, services: (router) => registerMusicfsServices(router, { backend }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
+}
+
+/** A stale mount (its daemon was killed) answers ENOTCONN; startFuse clears it. */
+function isDirectoryOrStaleMount(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOTCONN";
+  }
 }
 
 function positiveInt(v: unknown, flag: string): number {

@@ -30,8 +30,14 @@ const O_ACCMODE = 3;
 const O_TRUNC = 0o1000;
 const O_APPEND = 0o2000;
 
+/** How often a worker looks for a rescan (a cheap PRAGMA; the tree is rebuilt only on a change). */
+const REFRESH_CHECK_MS = 1000;
+
 export class MusicFs implements FileSystem {
-  private readonly tree: VfsTree<Track>;
+  private tree: VfsTree<Track>;
+  private dataVersion = -1;
+  private signature = "";
+  private lastCheck = 0;
   private readonly queries: QueryRunner;
   /** Query listings by directory handle, with the inode they belong to. */
   private readonly listings = new Map<number, { ino: number; names: string[]; attrs: Attr[] }>();
@@ -45,8 +51,40 @@ export class MusicFs implements FileSystem {
     worker = 0,
   ) {
     this.nextFh = worker * 2 ** 32 + 1;
-    this.tree = VfsTree.build(allTracks(db).map(withFormat), opts.template ?? DEFAULT_TEMPLATE);
     this.queries = new QueryRunner(db, opts.searchLimit ?? 1000);
+    this.tree = this.buildTree();
+  }
+
+  private buildTree(): VfsTree<Track> {
+    this.dataVersion = this.readDataVersion();
+    this.signature = this.catalogSignature();
+    this.lastCheck = Date.now();
+    return VfsTree.build(allTracks(this.db).map(withFormat), this.opts.template ?? DEFAULT_TEMPLATE);
+  }
+
+  private readDataVersion(): number {
+    return (this.db.query("PRAGMA data_version").get() as { data_version: number }).data_version;
+  }
+
+  /** Changes when tracks are added, removed or updated (not when another worker records a query). */
+  private catalogSignature(): string {
+    const r = this.db.query("SELECT count(*) AS n, max(id) AS maxId, max(updated_at) AS upd FROM tracks").get() as { n: number; maxId: number | null; upd: number | null };
+    return `${r.n}:${r.maxId}:${r.upd}`;
+  }
+
+  /**
+   * A rescan (another process writing the catalog) shows up without a remount: at most once a
+   * second, a worker compares SQLite's data_version and, if it moved, the tracks' signature.
+   * Inodes are derived from catalog ids and paths, so the kernel's references stay valid.
+   */
+  private refresh(): void {
+    const now = Date.now();
+    if (now - this.lastCheck < REFRESH_CHECK_MS) return;
+    this.lastCheck = now;
+    const version = this.readDataVersion();
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    if (this.catalogSignature() !== this.signature) this.tree = this.buildTree();
   }
 
   // --- attributes -------------------------------------------------------------------------
@@ -75,6 +113,7 @@ export class MusicFs implements FileSystem {
   }
 
   getattr(ino: number): Attr | number {
+    this.refresh();
     switch (kindOf(ino)) {
       case "tree": {
         const node = this.tree.node(ino);
@@ -92,6 +131,7 @@ export class MusicFs implements FileSystem {
   // --- names ------------------------------------------------------------------------------
 
   lookup(parent: number, name: string): Attr | number {
+    this.refresh();
     if (parent === ROOT_INO && name === ".search") return this.dirAttr(SEARCH_DIR_INO, 0);
     switch (kindOf(parent)) {
       case "tree": {
@@ -119,6 +159,7 @@ export class MusicFs implements FileSystem {
   // --- directories ------------------------------------------------------------------------
 
   opendir(ino: number): OpenReply | number {
+    this.refresh();
     const kind = kindOf(ino);
     if (kind === "tree") {
       const node = this.tree.node(ino);

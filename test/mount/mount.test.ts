@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/index.ts";
+import { generateLibrary, retag, type GeneratedFile } from "../../internal/samplelib/index.ts";
 import { BUN, REPO, tempDir } from "../helpers.ts";
 
 const skipReason = !fs.existsSync("/dev/fuse") ? "no /dev/fuse" : process.getuid?.() !== 0 ? "not root (the mount test mounts with mount(2))" : "";
@@ -37,13 +37,32 @@ beforeAll(async () => {
   if (skipReason) return;
   files = generateLibrary(lib, { artists: 3, albumsPerArtist: 2, tracksPerAlbum: 3, trackBytes: 300_000, seed: 3 });
   fs.mkdirSync(mnt);
-  child = Bun.spawn([BUN, path.join(REPO, "cmd/musicfs.ts"), "mount", "--db", db, "--library", lib, "--json", mnt], { stdout: "pipe", stderr: "pipe" });
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  child = await startMount([lib, mnt]);
+});
+
+let lastReady: Record<string, unknown> = {};
+
+/** Starts `musicfs mount ARGS` and waits for its JSON ready line (kept in lastReady). */
+async function startMount(args: string[], env: Record<string, string> = {}): Promise<ReturnType<typeof Bun.spawn>> {
+  const p = Bun.spawn([BUN, path.join(REPO, "cmd/musicfs.ts"), "mount", "--db", db, "--json", ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  const reader = (p.stdout as ReadableStream<Uint8Array>).getReader();
   const { value } = await reader.read();
   reader.releaseLock();
-  const line = new TextDecoder().decode(value);
-  expect(JSON.parse(line.split("\n")[0]).event).toBe("mounted");
-});
+  const line = new TextDecoder().decode(value ?? new Uint8Array());
+  if (!line.includes('"mounted"')) throw new Error(`mount did not start: ${line} ${await new Response(p.stderr as ReadableStream).text()}`);
+  lastReady = JSON.parse(line.split("\n")[0]);
+  return p;
+}
+
+function allFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...allFiles(p));
+    else out.push(p);
+  }
+  return out;
+}
 
 afterAll(async () => {
   if (child && child.exitCode === null) {
@@ -113,8 +132,91 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
     expect(() => fs.statSync(path.join(mnt, "No Such Artist"))).toThrow(/ENOENT/);
   });
 
+  test("find and md5sum over the whole tree equal the source files", () => {
+    const found = Bun.spawnSync(["find", mnt, "-type", "f"], { stdout: "pipe" }).stdout.toString().trim().split("\n");
+    expect(found.length).toBe(files.length);
+    const sums = (paths: string[]) => Bun.spawnSync(["md5sum", ...paths], { stdout: "pipe" }).stdout.toString().trim().split("\n").map((l) => l.split(" ")[0]).sort();
+    expect(sums(found)).toEqual(sums(files.map((f) => f.path)));
+  });
+
+  test("8 parallel readers and random-offset reads match the source", async () => {
+    const mounted = allFiles(mnt);
+    const bySize = new Map(files.map((f) => [f.size, f.path]));
+    const target = mounted.find((p) => fs.statSync(p).size > 200_000)!;
+    const source = fs.readFileSync(bySize.get(fs.statSync(target).size)!);
+    const readers = Array.from({ length: 8 }, () => fs.promises.readFile(target));
+    for (const got of await Promise.all(readers)) expect(Buffer.compare(got, source)).toBe(0);
+    const fd = fs.openSync(target, "r");
+    try {
+      let seed = 42;
+      for (let i = 0; i < 200; i++) {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        const off = seed % source.length;
+        const len = 1 + (seed % 70_000);
+        const buf = Buffer.alloc(len);
+        const n = fs.readSync(fd, buf, 0, len, off);
+        expect(n).toBe(Math.min(len, source.length - off));
+        expect(Buffer.compare(buf.subarray(0, n), source.subarray(off, off + n))).toBe(0);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test("a rescan shows a retagged file's new size and bytes without a remount", async () => {
+    const t = files.find((f) => !f.malformed && !f.hostile && f.format === "flac")!;
+    const p = path.join(mnt, t.tags.artist!, `${t.tags.album} (${t.tags.year}) [FLAC]`, `${String(t.tags.trackNo).padStart(2, "0")} - ${t.tags.title}.flac`);
+    const before = fs.statSync(p).size;
+    await retag(t.path, { comment: "a much longer comment than before ".repeat(20) });
+    const scan = Bun.spawnSync([BUN, path.join(REPO, "cmd/musicfs.ts"), "scan", "--db", db, lib], { stdout: "pipe", stderr: "pipe" });
+    expect(scan.exitCode).toBe(0);
+    const after = fs.statSync(t.path).size;
+    expect(after).toBeGreaterThan(before);
+    expect(await waitFor(() => fs.statSync(p).size === after, 5000)).toBe(true);
+    expect(sha256(p)).toBe(sha256(t.path));
+  });
+
   test("SIGTERM unmounts cleanly", async () => {
     child!.kill("SIGTERM");
+    expect(await waitFor(() => child!.exitCode !== null, 10_000)).toBe(true);
+    expect(isMounted(mnt)).toBe(false);
+  });
+
+  test("--serve answers the search API in-process; under systemd it notifies READY and STOPPING", async () => {
+    // A stand-in for systemd's notify socket: a Unix datagram listener that prints what it gets.
+    const sock = path.join(work, "notify.sock");
+    const listener = Bun.spawn(["python3", "-u", "-c", `import socket,sys
+s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); print("listening", flush=True)
+for _ in range(2): print(s.recv(4096).decode().replace("\\n", "|"), flush=True)`, sock], { stdout: "pipe", stderr: "inherit" });
+    const lines = (listener.stdout as ReadableStream<Uint8Array>).getReader();
+    const next = async () => new TextDecoder().decode((await lines.read()).value ?? new Uint8Array()).trim();
+    expect(await next()).toBe("listening");
+    const p = await startMount(["--serve", "127.0.0.1:0", mnt], { NOTIFY_SOCKET: sock });
+    try {
+      expect(await next()).toContain("READY=1");
+      const api = String(lastReady.api);
+      expect(api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const res = await fetch(`${api}/musicfs.v1.MusicFS/Search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "*", limit: 2 }) });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { results: unknown[] }).results.length).toBe(2);
+      p.kill("SIGTERM");
+      expect(await next()).toContain("STOPPING=1");
+      expect(await waitFor(() => p.exitCode !== null, 10_000)).toBe(true);
+      expect(isMounted(mnt)).toBe(false);
+    } finally {
+      if (p.exitCode === null) p.kill("SIGKILL");
+      listener.kill();
+    }
+  });
+
+  test("after kill -9 the next mount clears the stale mount and works", async () => {
+    const p = await startMount([mnt]);
+    p.kill("SIGKILL");
+    await p.exited;
+    expect(() => fs.readdirSync(mnt)).toThrow(/ENOTCONN|not connected/i);
+    child = await startMount([mnt]);
+    expect(fs.readdirSync(mnt).length).toBeGreaterThan(0);
+    child.kill("SIGTERM");
     expect(await waitFor(() => child!.exitCode !== null, 10_000)).toBe(true);
     expect(isMounted(mnt)).toBe(false);
   });
