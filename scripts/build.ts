@@ -5,7 +5,7 @@ import { $ } from "bun";
 import * as fs from "node:fs";
 
 // Extra entrypoints loaded at run time (workers, and modules that workers import by path).
-export const WORKER_ENTRYPOINTS = ["internal/manifest/chunk-worker.ts", "internal/fuse/worker.ts", "internal/mountfs/music-fs.ts"];
+export const WORKER_ENTRYPOINTS = ["internal/manifest/chunk-worker.ts", "internal/fuse/worker.ts", "internal/mountfs/music-fs.ts", "internal/catalog/tag-worker.ts"];
 
 const root = new URL("..", import.meta.url).pathname;
 process.chdir(root);

@@ -6,6 +6,7 @@
 // A parser that hangs or crashes on a hostile file must not stop the scan: the worker counts the
 // files it finished in shared memory, so when it stops making progress (or dies) the file it was
 // on is recorded as untagged with the reason, its worker is replaced and the others are read again.
+import { runtimePath } from "../runtime/index.ts";
 import * as os from "node:os";
 import { EMPTY_PROPS, readFileFacts, type FileFacts } from "./read-tags.ts";
 
@@ -213,8 +214,7 @@ export const TAG_WORKER_PATH = "internal/catalog/tag-worker.ts";
 
 function newWorker(url: string | undefined): Worker {
   if (url) return new Worker(url);
-  if (Bun.main.startsWith("/$bunfs/")) return new Worker(`/$bunfs/root/${TAG_WORKER_PATH}`);
-  return new Worker(new URL("./tag-worker.ts", import.meta.url).href);
+  return new Worker(runtimePath(TAG_WORKER_PATH));
 }
 
 function range(from: number, to: number): number[] {

@@ -67,23 +67,9 @@ export interface FuseMount {
 
 const MIB = 1 << 20;
 
-/**
- * True inside a `bun build --compile` executable (modules live under /$bunfs/root/). Tested on
- * Bun.main: with --bytecode, import.meta.url still names the original source file.
- */
-export const COMPILED = Bun.main.startsWith("/$bunfs/");
-
-/**
- * Where a repository file (e.g. "internal/fuse/worker.ts") is at run time: from source, its
- * absolute path; in a compiled executable, its embedded copy. Bun embeds every entrypoint of
- * the build at /$bunfs/root/<path relative to the entrypoints' common folder>, so the file must
- * be listed as an entrypoint and the build's entrypoints must share the repository root as their
- * common folder (true for ./cmd/musicfs.ts + ./internal/...). Use it for `fsModule` too.
- */
-export function runtimePath(repoRelative: string): string {
-  if (COMPILED) return `/$bunfs/root/${repoRelative}`;
-  return new URL(`../../${repoRelative}`, import.meta.url).pathname;
-}
+// COMPILED and runtimePath live in internal/runtime (shared with the chunk and tag workers).
+export { COMPILED, runtimePath } from "../runtime/index.ts";
+import { COMPILED, runtimePath } from "../runtime/index.ts";
 
 function waitMessage(w: Worker, type: FromWorker["type"]): Promise<FromWorker> {
   return new Promise((resolve, reject) => {

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { chunkStream, DEFAULT_PARAMS, type CdcParams } from "../cdc/fastcdc.ts";
 import { CHUNK_ID_BYTES, chunkIdInto } from "../hash/index.ts";
+import { runtimePath } from "../runtime/index.ts";
 import { chunkFileSync, type FileChunks } from "./file-chunks.ts";
 
 export type WorkerRequest =
@@ -34,7 +35,7 @@ class PoolWorker {
   private readonly pending = new Map<number, (r: WorkerReply) => void>();
 
   constructor() {
-    this.worker = new Worker(new URL("./chunk-worker.ts", import.meta.url).href);
+    this.worker = new Worker(runtimePath("internal/manifest/chunk-worker.ts"));
     this.worker.onmessage = (ev: MessageEvent<WorkerReply>) => {
       const done = this.pending.get(ev.data.id);
       this.pending.delete(ev.data.id);

@@ -194,7 +194,7 @@ export class Router {
       }
       const locs = this.locate(track);
       if (locs.length === 0) throw new OriginError("ENOENT", "no registered origin holds this track");
-      if (round === 0 && locs.every((l) => this.entries.get(l.originId)!.health.status === "unhealthy")) {
+      if (round === 0 && locs.every((l) => this.entries.get(l.originId)?.health.status === "unhealthy")) {
         this.emit({ type: "all_origins_unhealthy", candidates: locs.length });
       }
       try {
@@ -234,7 +234,15 @@ export class Router {
         }
         pending++;
         const loc = locs[i];
-        const e = this.entries.get(loc.originId)!;
+        const e = this.entries.get(loc.originId);
+        if (!e) {
+          // The origin was removed or the router closed while this read waited (e.g. a hedge timer).
+          pending--;
+          done = true;
+          clearTimeout(hedgeTimer);
+          reject(new OriginError("EIO", `origin ${loc.originId} is no longer registered (router closed?)`, loc.originId));
+          return;
+        }
         const t0 = performance.now();
         clearTimeout(hedgeTimer);
         if (i + 1 < locs.length) {
