@@ -135,6 +135,7 @@ export async function benchMain(ids: string[], opts: BenchOptions, deps: BenchDe
     summary: {
       passed: targetResults.filter((t) => t.status === "pass").length,
       failed: targetResults.filter((t) => t.status === "fail").length,
+      missedGoals: targetResults.filter((t) => t.status === "miss").length,
       notChecked: targetResults.filter((t) => t.status === "not-checked").length,
       errors: scenarioResults.filter((s) => s.status === "error").length,
       regressions: 0,
@@ -150,6 +151,7 @@ export async function benchMain(ids: string[], opts: BenchOptions, deps: BenchDe
   if (opts.report) fs.writeFileSync(opts.report, renderMarkdown(result));
   io.out(opts.json ? JSON.stringify(result, null, 2) + "\n" : renderText(result));
   // On stderr even with --json: stdout stays one parseable object, and a CI log still says why.
+  for (const t of targetResults) if (t.status === "miss") io.err(`musicfs bench: goal ${t.id} not met yet (not enforced): ${t.metric} ${t.statistic} ${t.measured?.toPrecision(4)} ${t.unit}, wanted ${t.comparison} ${t.value} ${t.unit}\n`);
   for (const t of targetResults) if (t.status === "fail") io.err(`musicfs bench: target ${t.id} missed: ${t.metric} ${t.statistic} ${t.measured?.toPrecision(4)} ${t.unit}, wanted ${t.comparison} ${t.value} ${t.unit}\n`);
   for (const s of scenarioResults) if (s.status === "error") io.err(`musicfs bench: scenario ${s.id} failed: ${s.reason}\n`);
 

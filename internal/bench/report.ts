@@ -4,7 +4,7 @@ import type { BaselineComparison, BenchResult, MetricResult, TargetResult } from
 import { slowTail95 } from "./stats.ts";
 import { fmt } from "./units.ts";
 
-const STATUS_MD: Record<TargetResult["status"], string> = { pass: "✅ pass", fail: "❌ FAIL", "not-checked": "⚠️ not checked", "not-run": "—" };
+const STATUS_MD: Record<TargetResult["status"], string> = { pass: "✅ pass", fail: "❌ FAIL", miss: "🟡 MISS (goal, not enforced)", "not-checked": "⚠️ not checked", "not-run": "—" };
 
 function cv(m: MetricResult): string {
   const s = m.stats;
@@ -79,7 +79,7 @@ export function renderText(r: BenchResult): string {
     for (const c of moved) out.push(`  ${c.verdict.toUpperCase()}: ${c.key} ${fmt(c.baselineMedian)} -> ${fmt(c.currentMedian)} ${c.unit} (${describeChange(c)})`);
   }
   const s = r.summary;
-  out.push("", `targets: ${s.passed} passed, ${s.failed} failed, ${s.notChecked} not checked${s.errors ? `; ${s.errors} scenario error(s)` : ""}${r.baseline ? `; ${s.regressions} regression(s), ${s.improvements} improvement(s)` : ""}`);
+  out.push("", `targets: ${s.passed} passed, ${s.failed} failed, ${s.missedGoals} goal(s) not met (not enforced), ${s.notChecked} not checked${s.errors ? `; ${s.errors} scenario error(s)` : ""}${r.baseline ? `; ${s.regressions} regression(s), ${s.improvements} improvement(s)` : ""}`);
   return out.join("\n") + "\n";
 }
 

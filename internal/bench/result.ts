@@ -47,7 +47,8 @@ export interface ScenarioResult {
   metrics: MetricResult[];
 }
 
-export type TargetStatus = "pass" | "fail" | "not-checked" | "not-run";
+/** "miss": below a target marked `enforced = false` (a goal not met yet): reported, never fails --check. */
+export type TargetStatus = "pass" | "fail" | "miss" | "not-checked" | "not-run";
 
 export interface TargetResult {
   id: string;
@@ -104,5 +105,5 @@ export interface BenchResult {
   targets: TargetResult[];
   /** machineDiffers: other CPU model/cores/arch; quickDiffers: one run used --quick, the other not. */
   baseline?: { file: string; date: string; machineDiffers: boolean; quickDiffers: boolean; comparisons: BaselineComparison[] };
-  summary: { passed: number; failed: number; notChecked: number; errors: number; regressions: number; improvements: number };
+  summary: { passed: number; failed: number; notChecked: number; missedGoals: number; errors: number; regressions: number; improvements: number };
 }

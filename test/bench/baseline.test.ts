@@ -27,7 +27,7 @@ function doc(scenarios: ScenarioResult[]): BenchResult {
     quick: false,
     scenarios,
     targets: [],
-    summary: { passed: 0, failed: 0, notChecked: 0, errors: 0, regressions: 0, improvements: 0 },
+    summary: { passed: 0, failed: 0, notChecked: 0, missedGoals: 0, errors: 0, regressions: 0, improvements: 0 },
   };
 }
 
