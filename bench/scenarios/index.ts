@@ -10,10 +10,12 @@ import { reuse } from "./reuse.ts";
 import { searchRpc } from "./search-rpc.ts";
 import { scan } from "./scan.ts";
 import { rpcConcurrency } from "./rpc-concurrency.ts";
+import { sync } from "./sync.ts";
 
 export function defaultRegistry(): ScenarioRegistry {
   return new ScenarioRegistry().register(memcpy).register(cdc).register(hash).register(reuse).register(helpLatency).register(chunkFile)
     .register(scan)
     .register(searchRpc)
-    .register(rpcConcurrency);
+    .register(rpcConcurrency)
+    .register(sync);
 }
