@@ -3,25 +3,19 @@
 import { cac } from "cac";
 import pkg from "../package.json" with { type: "json" };
 import { EXIT_USAGE, UsageError } from "../internal/cli/index.ts";
-import { register as registerBench } from "./bench.ts";
-import { register as registerChunk } from "./chunk.ts";
-import { register as registerDiff } from "./diff.ts";
-import { register as registerMount } from "./mount.ts";
-import { register as registerScan } from "./scan.ts";
-import { register as registerSearch } from "./search.ts";
-import { register as registerServe } from "./serve.ts";
-import { register as registerSync } from "./sync.ts";
+import { COMMANDS } from "./commands.ts";
 
-function buildCli() {
+/**
+ * The CLI with the real definition of the command being run (loaded on demand), and one-line
+ * stand-ins for the others: enough for the top-level help and the unknown-command check.
+ */
+async function buildCli(argv: string[]) {
   const cli = cac("musicfs");
-  registerChunk(cli);
-  registerDiff(cli);
-  registerSync(cli);
-  registerMount(cli);
-  registerServe(cli);
-  registerScan(cli);
-  registerSearch(cli);
-  registerBench(cli);
+  const wanted = argv.slice(2).find((a) => !a.startsWith("-"));
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    if (name === wanted) (await entry.load()).register(cli);
+    else cli.command(entry.usage, entry.summary).allowUnknownOptions();
+  }
   cli.help();
   cli.option("-v, --version", "Print the version");
   cli.usage("<command> [options]\n\n  Music storage toolkit: content-defined chunking, delta sync, a tag-organised FUSE mount and a search API.\n  Run `musicfs <command> --help` for a command's options.");
@@ -34,7 +28,7 @@ function fail(message: string, code: number): never {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const cli = buildCli();
+  const cli = await buildCli(argv);
   cli.addEventListener("command:*", () => {
     fail(`unknown command '${cli.args[0]}'. Run 'musicfs --help' for the list of commands.`, EXIT_USAGE);
   });
@@ -54,6 +48,10 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = parsed.args.length === 0 ? EXIT_USAGE : process.exitCode;
     }
     return;
+  }
+  if (!cli.matchedCommand.commandAction) {
+    // A stand-in matched: something before the command name looked like one (e.g. an option value).
+    fail(`options go after the command: musicfs ${cli.matchedCommandName} [options]`, EXIT_USAGE);
   }
   if (parsed.options.help) return;
   try {

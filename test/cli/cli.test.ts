@@ -18,6 +18,21 @@ describe("musicfs CLI", () => {
     expect(v.stdout).toContain(`musicfs ${pkg.version}`);
   });
 
+  test("the top-level help table matches what each command registers (commands load lazily)", async () => {
+    const { cac } = await import("cac");
+    const { COMMANDS } = await import("../../cmd/commands.ts");
+    for (const [name, entry] of Object.entries(COMMANDS)) {
+      const cli = cac("musicfs");
+      (await entry.load()).register(cli);
+      expect(cli.commands.map((c) => [c.name, c.rawName, c.description])).toEqual([[name, entry.usage, entry.summary]]);
+    }
+  });
+
+  test("an option before the command name is a usage error, not a silent no-op", () => {
+    const r = runCli(["--json", "x", "chunk"]);
+    expect(r.code).toBe(2);
+  });
+
   test("each subcommand has --help", () => {
     for (const c of ["chunk", "diff", "sync", "mount", "serve", "bench"]) {
       const r = runCli([c, "--help"]);
