@@ -1,49 +1,20 @@
 // End-to-end chunking of one big file from the page cache: read, FastCDC, SHA-256 chunk ids.
-// In-process through chunkFileEndToEnd (swap its body for the product's two-core pipeline when
-// that is exported), plus the real `musicfs chunk --json FILE` when dist/musicfs is built.
-import { chunkPipelined } from "../../internal/manifest/index.ts";
+// In-process through the product's two-core pipeline (chunkPipelined), plus the real
+// `musicfs chunk --json FILE` when dist/musicfs is built.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { defineScenario } from "../../internal/bench/index.ts";
-import { chunkStream, DEFAULT_PARAMS } from "../../internal/cdc/fastcdc.ts";
-import { chunkIdInto, CHUNK_ID_BYTES } from "../../internal/hash/index.ts";
+import { DEFAULT_PARAMS } from "../../internal/cdc/fastcdc.ts";
+import { chunkPipelined } from "../../internal/manifest/index.ts";
 import { findMusicfsBinary, NOT_BUILT } from "./binary.ts";
 import { fillPseudoRandom, mbPerSecond, MiB } from "./data.ts";
-
-const READ_BUFFER = 4 * MiB;
-
-/**
- * Chunks the file at `file` and computes every chunk's SHA-256 id, streaming through one 4 MiB
- * buffer. Returns the byte and chunk counts (and a checksum of the ids, so no work is skipped).
- */
-export function chunkFileEndToEnd(file: string): { bytes: number; chunks: number; check: number } {
-  const fd = fs.openSync(file, "r");
-  try {
-    const id = new Uint8Array(CHUNK_ID_BYTES);
-    let chunks = 0;
-    let check = 0;
-    const bytes = chunkStream(
-      (buf, off, len) => fs.readSync(fd, buf, off, len, null),
-      (_offset, length, buf, at) => {
-        chunkIdInto(buf.subarray(at, at + length), id);
-        check ^= id[0];
-        chunks++;
-      },
-      DEFAULT_PARAMS,
-      new Uint8Array(READ_BUFFER),
-    );
-    return { bytes, chunks, check };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 export const chunkFile = defineScenario({
   id: "chunk-file",
   description: "Chunk + SHA-256 ids of one pseudo-random file from the page cache, end to end",
   metrics: [
-    { id: "inproc", unit: "MB/s", better: "higher", reference: "memcpy.throughput", description: "chunkFileEndToEnd in this process" },
+    { id: "inproc", unit: "MB/s", better: "higher", reference: "memcpy.throughput", description: "chunkPipelined (cut here, hash in a worker) in this process" },
     { id: "cli", unit: "MB/s", better: "higher", optional: true, reference: "memcpy.throughput", description: "`musicfs chunk --json FILE`, wall time including process start" },
     { id: "cli-self", unit: "MB/s", better: "higher", optional: true, reference: "memcpy.throughput", description: "the throughput `musicfs chunk` reports itself (excludes process start)" },
   ],

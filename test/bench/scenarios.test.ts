@@ -4,9 +4,9 @@ import { afterAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { lcgBytes } from "../../bench/scenarios/data.ts";
-import { chunkFileEndToEnd } from "../../bench/scenarios/chunk-file.ts";
+import { chunkPipelined } from "../../internal/manifest/index.ts";
 import { measureReuse } from "../../bench/scenarios/reuse.ts";
-import { cutPoints } from "../../internal/cdc/fastcdc.ts";
+import { cutPoints, DEFAULT_PARAMS } from "../../internal/cdc/fastcdc.ts";
 import { lcgBytes as lcgBigInt, tempDir } from "../helpers.ts";
 
 const work = tempDir("musicfs-bench-sc-");
@@ -18,13 +18,14 @@ describe("bench scenarios", () => {
     expect(lcgBytes(5_000, 0xfedcba9876543210n)).toEqual(lcgBigInt(5_000, 0xfedcba9876543210n));
   });
 
-  test("chunkFileEndToEnd streams to the same chunks as cutPoints", () => {
+  test("the chunk-file scenario's pipeline streams to the same chunks as cutPoints", async () => {
     const data = lcgBytes(3_000_000);
     const file = path.join(work, "f.bin");
     fs.writeFileSync(file, data);
-    const r = chunkFileEndToEnd(file);
-    expect(r.bytes).toBe(data.length);
-    expect(r.chunks).toBe(cutPoints(data).length);
+    const r = await chunkPipelined(file, DEFAULT_PARAMS);
+    if (r instanceof Error) throw r;
+    expect(r.size).toBe(data.length);
+    expect(r.lengths.length).toBe(cutPoints(data).length);
   });
 
   test("measureReuse: identical data reuses everything; a mid-file edit loses only nearby chunks", () => {
