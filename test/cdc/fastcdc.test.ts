@@ -2,20 +2,10 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { chunkStream, cutPoints, DEFAULT_PARAMS, FastCdc, validateParams, type CdcParams } from "../../internal/cdc/fastcdc.ts";
 import { GEAR } from "../../internal/cdc/gear.ts";
+import { lcgBytes } from "../helpers.ts";
 
 // Small parameters so that property tests see many chunks in little data.
 const SMALL: CdcParams = { min: 256, avg: 1024, max: 4096 };
-
-/** Deterministic pseudo-random bytes (the predecessor's LCG). */
-function lcgBytes(n: number, seed = 12345n): Uint8Array {
-  const out = new Uint8Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 6364136223846793005n + 1n) & 0xffffffffffffffffn;
-    out[i] = Number(s >> 56n);
-  }
-  return out;
-}
 
 function streamed(data: Uint8Array, params: CdcParams, readSize: (i: number) => number): number[] {
   let pos = 0;
