@@ -183,24 +183,33 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
   });
 
   test("--serve answers the search API in-process; under systemd it notifies READY and STOPPING", async () => {
-    // A stand-in for systemd's notify socket: a Unix datagram listener that prints what it gets.
+    // A stand-in for systemd's notify socket: a Unix datagram listener that appends what it gets to a file
+    // (polled here; reading its stdout as a stream sometimes gave an empty chunk under load).
     const sock = path.join(work, "notify.sock");
+    const got = path.join(work, "notify.log");
+    fs.writeFileSync(got, "");
     const listener = Bun.spawn(["python3", "-u", "-c", `import socket,sys
-s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); print("listening", flush=True)
-for _ in range(2): print(s.recv(4096).decode().replace("\\n", "|"), flush=True)`, sock], { stdout: "pipe", stderr: "inherit" });
-    const lines = (listener.stdout as ReadableStream<Uint8Array>).getReader();
-    const next = async () => new TextDecoder().decode((await lines.read()).value ?? new Uint8Array()).trim();
-    expect(await next()).toBe("listening");
+s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+open(sys.argv[2], "a").write("listening\\n")
+while True:
+    m = s.recv(4096).decode().replace("\\n", "|")
+    with open(sys.argv[2], "a") as f: f.write(m + "\\n")`, sock, got], { stdout: "inherit", stderr: "inherit" });
+    const received = () => fs.readFileSync(got, "utf8");
+    const next = async (want: string) => {
+      await waitFor(() => received().includes(want) || listener.exitCode !== null, 10_000);
+      return received();
+    };
+    expect(await next("listening")).toContain("listening");
     const p = await startMount(["--serve", "127.0.0.1:0", mnt], { NOTIFY_SOCKET: sock });
     try {
-      expect(await next()).toContain("READY=1");
+      expect(await next("READY=1")).toContain("READY=1");
       const api = String(lastReady.api);
       expect(api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const res = await fetch(`${api}/musicfs.v1.MusicFS/Search`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "*", limit: 2 }) });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { results: unknown[] }).results.length).toBe(2);
       p.kill("SIGTERM");
-      expect(await next()).toContain("STOPPING=1");
+      expect(await next("STOPPING=1")).toContain("STOPPING=1");
       expect(await waitFor(() => p.exitCode !== null, 10_000)).toBe(true);
       expect(isMounted(mnt)).toBe(false);
     } finally {
