@@ -16,7 +16,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   sync: { usage: "sync [src] [dst]", summary: "Delta sync of a folder or file: only changed chunks move, every file is replaced atomically", load: () => import("./sync.ts") },
   mount: { usage: "mount [...paths]", summary: "Mount the music library as a read-only tree by tags, with hidden search folders (/.search/<query>/). `mount LIBRARY MOUNTPOINT` scans LIBRARY first; `mount MOUNTPOINT` uses the catalog as it is", load: () => import("./mount.ts") },
   serve: { usage: "serve", summary: "Serve the search and control API (gRPC, gRPC-Web and Connect on one port)", load: () => import("./serve.ts") },
-  scan: { usage: "scan <...libraries>", summary: "Scan music folders into the catalog (only new and changed files are read again)", load: () => import("./scan.ts") },
+  scan: { usage: "scan [...libraries]", summary: "Scan music folders, or the origins of a config (local, NFS, SMB, S3, SFTP), into the catalog; only new and changed files are read again", load: () => import("./scan.ts") },
   search: { usage: "search [...query]", summary: "Search the catalog (words, field:value, ranges, OR/NOT, prefix*, fuzzy~1)", load: () => import("./search.ts") },
   bench: { usage: "bench [...scenarios]", summary: "Check the non-functional targets with real statistics (warm-up, median, p95)", load: () => import("./bench.ts") },
 };

@@ -2,8 +2,11 @@
 // until SIGINT/SIGTERM (then a clean unmount).
 import type { CAC } from "cac";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { defaultCatalogPath, openCatalog, scanLibrary, trackCount } from "../internal/catalog/index.ts";
+import { defaultCatalogPath, openCatalog, scanConfiguredOrigins, scanLibrary, trackCount } from "../internal/catalog/index.ts";
+import { ConfigError, loadConfig, type MusicFsConfig } from "../internal/config/index.ts";
+import { startFederation, type Federation } from "../internal/mountfs/federation.ts";
 import { UsageError } from "../internal/cli/index.ts";
 import { runtimePath, startFuse, unmountOnSignals } from "../internal/fuse/index.ts";
 import { sdNotify } from "../internal/mountfs/sd-notify.ts";
@@ -16,6 +19,8 @@ export function register(cli: CAC): void {
     .command("mount [...paths]", "Mount the music library as a read-only tree by tags, with hidden search folders (/.search/<query>/). `mount LIBRARY MOUNTPOINT` scans LIBRARY first; `mount MOUNTPOINT` uses the catalog as it is")
     .option("--db <path>", `Catalog database (default ${defaultCatalogPath()})`)
     .option("--library <dir>", "Scan this folder into the catalog before mounting (repeatable)")
+    .option("--config <file>", "Origins (local, NFS, SMB, S3, SFTP), chunk cache and health settings from this TOML config; tracks on other origins are read through the router and the cache")
+    .option("--scan", "With --config: scan every origin into the catalog before mounting")
     .option("--template <tpl>", `Path template (default "${DEFAULT_TEMPLATE}")`)
     .option("--workers <n>", "FUSE request threads (default: number of cores)")
     .option("--search-limit <n>", "Most entries a search folder lists (default 1000)")
@@ -23,9 +28,13 @@ export function register(cli: CAC): void {
     .option("--json", "Print the ready line as JSON")
     .example("musicfs mount ~/Music /mnt/music")
     .example("musicfs mount --serve unix:/run/musicfs.sock /mnt/music")
+    .example("musicfs mount --config /etc/musicfs/config.toml --scan /mnt/music")
     .example("ls '/mnt/music/.search/artist:björk year:1990..1999'")
     .action(async (paths: string[], opts: Record<string, unknown>) => {
-      if (paths.length < 1 || paths.length > 2) throw new UsageError("usage: musicfs mount [LIBRARY] MOUNTPOINT");
+      const config = opts.config === undefined ? null : readConfig(String(opts.config));
+      if (opts.scan && !config) throw new UsageError("--scan needs --config (or give the folder: musicfs mount LIBRARY MOUNTPOINT)");
+      if (paths.length === 0 && config?.mountPoint) paths = [config.mountPoint];
+      if (paths.length < 1 || paths.length > 2) throw new UsageError("usage: musicfs mount [LIBRARY] MOUNTPOINT (or mount_point in --config)");
       const mountpoint = paths[paths.length - 1];
       const db = String(opts.db ?? defaultCatalogPath());
       const template = String(opts.template ?? DEFAULT_TEMPLATE);
@@ -48,15 +57,24 @@ export function register(cli: CAC): void {
           const summary = await scanLibrary(catalog, [lib]);
           process.stderr.write(`scanned ${lib}: ${summary.scanned} files (${summary.added} added, ${summary.updated} updated, ${summary.removed} removed, ${summary.failed} untagged)\n`);
         }
+        if (config && opts.scan) {
+          for (const r of await scanConfiguredOrigins(catalog, config, { warn: (m) => process.stderr.write(`musicfs mount: ${m}\n`) })) {
+            const sm = r.summary;
+            process.stderr.write(`scanned origin ${r.origin}: ${sm.scanned} files (${sm.added} added, ${sm.updated} updated, ${sm.removed} removed, ${sm.failed} untagged${sm.errors.length ? `, ${sm.errors.length} errors: ${sm.errors[0].message}` : ""})\n`);
+          }
+        }
         if (trackCount(catalog) === 0) process.stderr.write(`musicfs mount: the catalog ${db} has no tracks; run 'musicfs scan DIR' or pass --library DIR\n`);
       } finally {
         catalog.close();
       }
 
       const abs = path.resolve(mountpoint);
-      const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit };
+      // Origins and cache live on this thread; the workers ask it for bytes they cannot read themselves.
+      const fed: Federation | null = config ? await startFederation(config, { log: (line) => process.stderr.write(`musicfs mount: ${line}\n`) }) : null;
+      const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins };
       const started = performance.now();
       const m = await startFuse({
+        onCall: fed ? (req) => fed.onCall(req) : undefined,
         mountpoint: abs,
         fsModule: runtimePath("internal/mountfs/music-fs.ts"),
         fsOptions,
@@ -65,21 +83,41 @@ export function register(cli: CAC): void {
       });
       const ms = performance.now() - started;
       const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db);
-      const stopApi = async () => {
-        sdNotify("STOPPING=1");
-        await api?.close();
-      };
+      let stopping: Promise<void> | null = null;
+      const stopApi = () =>
+        (stopping ??= (async () => {
+          sdNotify("STOPPING=1");
+          await api?.close();
+        })());
       // Unmount on SIGINT/SIGTERM/SIGHUP; the API stops first so no call races the unmount.
-      for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(sig, () => void stopApi());
-      unmountOnSignals(m);
+      let signalled: NodeJS.Signals | null = null;
+      for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+        process.once(sig, () => {
+          signalled = sig;
+          void stopApi();
+        });
+      // Unmount on a signal, then fall through to the cleanup below (origins and cache close after
+      // the last read), then exit with 128 + the signal's number.
+      unmountOnSignals(m, undefined, false);
       const ready = { event: "mounted", mountpoint: m.mountpoint, method: m.method, db, ms: Math.round(ms), api: api?.address ?? null };
       if (opts.json) process.stdout.write(JSON.stringify(ready) + "\n");
       else process.stdout.write(`musicfs: mounted ${db} at ${m.mountpoint} in ${ms.toFixed(0)} ms (${m.method})${api ? `; API on ${api.address}` : ""}; Ctrl-C unmounts\n`);
       sdNotify(`READY=1\nSTATUS=mounted at ${m.mountpoint}`);
       await m.closed;
       await stopApi();
-      process.exitCode = 0;
+      await fed?.close();
+      const sig = signalled as NodeJS.Signals | null;
+      process.exit(sig ? 128 + (os.constants.signals[sig] ?? 0) : 0);
     });
+}
+
+function readConfig(file: string): MusicFsConfig {
+  try {
+    return loadConfig(file, { warn: (m) => process.stderr.write(`musicfs mount: ${m}\n`) });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** The search API of `serve`, in the mount process (FR-17.1). Loopback or a Unix socket only: no token here. */

@@ -1,17 +1,21 @@
 // `musicfs scan LIBRARY...`: read tags of every audio file into the catalog (incremental).
 import type { CAC } from "cac";
 import { EXIT_FAILURE, EXIT_OK, startProgress, UsageError, type Progress } from "../internal/cli/index.ts";
-import { defaultCatalogPath, openCatalog, scanLibrary, trackCount, type ScanSummary } from "../internal/catalog/index.ts";
+import { defaultCatalogPath, openCatalog, scanConfiguredOrigins, scanLibrary, trackCount, type ScanSummary } from "../internal/catalog/index.ts";
+import { ConfigError, loadConfig, type MusicFsConfig } from "../internal/config/index.ts";
 
 export function register(cli: CAC): void {
   cli
-    .command("scan <...libraries>", "Scan music folders into the catalog (only new and changed files are read again)")
+    .command("scan [...libraries]", "Scan music folders, or the origins of a config (local, NFS, SMB, S3, SFTP), into the catalog; only new and changed files are read again")
     .option("--db <path>", "Catalog database (default: $XDG_DATA_HOME/musicfs/catalog.db)")
+    .option("--config <file>", "Scan every enabled origin of this TOML config (remote files are read by ranges, not downloaded)")
     .option("--json", "Print the summary as one JSON object")
     .example("musicfs scan ~/Music /mnt/nas/music")
-    .action(async (libraries: string[], opts: { db?: string; json?: boolean }) => {
+    .example("musicfs scan --config /etc/musicfs/config.toml")
+    .action(async (libraries: string[], opts: { db?: string; json?: boolean; config?: string }) => {
       const roots = libraries.map(String);
-      if (roots.length === 0) throw new UsageError("scan needs at least one folder");
+      if (roots.length === 0 && opts.config === undefined) throw new UsageError("scan needs at least one folder, or --config FILE");
+      const config = opts.config === undefined ? null : readConfig(opts.config);
       if (opts.db !== undefined && (typeof opts.db !== "string" || opts.db === "")) throw new UsageError("--db needs a path");
       const dbPath = opts.db ?? defaultCatalogPath();
       let db: ReturnType<typeof openCatalog>;
@@ -23,26 +27,54 @@ export function register(cli: CAC): void {
         return;
       }
       let bar: Progress | null = null;
-      let summary: ScanSummary;
+      const parts: { origin: string; summary: ScanSummary }[] = [];
+      const onProgress = (p: { phase: string; done: number; total: number; path?: string }) => {
+        if (p.phase === "done") {
+          bar?.stop();
+          bar = null;
+        }
+        if (p.phase !== "parse") return;
+        bar ??= startProgress("scan", p.total, "items");
+        bar.update(p.done, p.path ? shorten(p.path) : "");
+      };
       try {
-        summary = await scanLibrary(db, roots, {
-          onProgress: (p) => {
-            if (p.phase !== "parse") return;
-            bar ??= startProgress("scan", p.total, "items");
-            bar.update(p.done, p.path ? shorten(p.path) : "");
-          },
-        });
+        if (roots.length > 0) parts.push({ origin: "local", summary: await scanLibrary(db, roots, { onProgress }) });
+        if (config) parts.push(...(await scanConfiguredOrigins(db, config, { onProgress: (_o, p) => onProgress(p), warn: (m) => process.stderr.write(`musicfs scan: ${m}\n`) })));
       } finally {
         (bar as Progress | null)?.stop();
       }
+      const summary = parts.length === 1 ? parts[0].summary : total(parts.map((p) => p.summary));
       const tracks = trackCount(db);
       db.close();
-      if (opts.json) process.stdout.write(JSON.stringify({ schema: 1, db: dbPath, tracks, ...summary }, null, 2) + "\n");
-      else printSummary(summary, dbPath, tracks);
+      const perOrigin = config ? { origins: parts.map((p) => ({ origin: p.origin, ...p.summary })) } : {};
+      if (opts.json) process.stdout.write(JSON.stringify({ schema: 1, db: dbPath, tracks, ...summary, ...perOrigin }, null, 2) + "\n");
+      else {
+        if (config) for (const p of parts) process.stdout.write(`${p.origin}: ${p.summary.scanned} files, ${p.summary.added} added, ${p.summary.updated} updated, ${p.summary.removed} removed${p.summary.errors.length ? `, ${p.summary.errors.length} error(s)` : ""}\n`);
+        printSummary(summary, dbPath, tracks);
+      }
       for (const e of summary.errors) process.stderr.write(`musicfs scan: ${e.path}: ${e.message}\n`);
       // Unreadable tags are normal in real libraries; only folders we could not read are failures.
       process.exitCode = summary.errors.length > 0 ? EXIT_FAILURE : EXIT_OK;
     });
+}
+
+function readConfig(file: string): MusicFsConfig {
+  try {
+    return loadConfig(file, { warn: (m) => process.stderr.write(`musicfs scan: ${m}\n`) });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** The sum of several scans (folders and origins). */
+function total(parts: ScanSummary[]): ScanSummary {
+  const t: ScanSummary = { scanned: 0, added: 0, updated: 0, unchanged: 0, removed: 0, moved: 0, failed: 0, durationMs: 0, errors: [] };
+  for (const p of parts) {
+    for (const k of ["scanned", "added", "updated", "unchanged", "removed", "moved", "failed", "durationMs"] as const) t[k] += p[k];
+    t.errors.push(...p.errors);
+  }
+  return t;
 }
 
 function shorten(p: string): string {

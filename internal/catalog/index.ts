@@ -6,3 +6,5 @@ export { upsertTracks, BULK_ROWS, getTrack, getTrackByPath, trackCount, allTrack
 export { fingerprintFile } from "./fingerprint.ts";
 export { AUDIO_EXTENSIONS } from "./walk.ts";
 export { FTS_COLUMNS, TRIGRAM_COLUMNS, BM25_WEIGHTS } from "./schema.ts";
+export { scanOrigin, type OriginScanOptions } from "./scan-origin.ts";
+export { scanConfiguredOrigins, type OriginScanResult } from "./scan-config.ts";

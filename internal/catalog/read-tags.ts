@@ -54,6 +54,8 @@ export interface FileFacts {
   fingerprint: string | null;
   /** Why tags could not be read (the file is still cataloged, untagged). */
   parseError: string | null;
+  /** Set when the origin could not be read at all (a network error, not a bad file): no row is written. */
+  unreadable?: string;
 }
 
 /** The text kept for a failure: music-metadata's message, else the error's name. */
@@ -97,7 +99,7 @@ export async function readFileFacts(path: string, size: number, format: string):
   }
 }
 
-function toProps(m: IAudioMetadata, probed: boolean | null): FileProps {
+export function toProps(m: IAudioMetadata, probed: boolean | null): FileProps {
   const c = m.common;
   const f = m.format;
   return {

@@ -54,7 +54,7 @@ export interface ScanSummary {
   errors: ScanIssue[];
 }
 
-interface Existing {
+export interface Existing {
   id: number;
   path: string;
   size: number;
@@ -113,6 +113,35 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
     for (const row of q.all(origin, lo, hi, root) as Existing[]) existing.set(row.path, row);
   }
 
+  await applyScan(db, origin, found, existing, unreadable, summary, progress, batchSize, async (files, onFacts) => {
+    const workers = opts.workers ?? (files.length >= WORKER_MIN_FILES ? defaultTagWorkers() : 0);
+    if (workers > 0 && files.length > 0) await readFactsInWorkers(files, onFacts, { workers, fileTimeoutMs: opts.fileTimeoutMs });
+    else for (let i = 0; i < files.length; i++) onFacts(i, await readFileFacts(files[i].path, files[i].size, files[i].format));
+  });
+  summary.durationMs = Math.round(performance.now() - t0);
+  return summary;
+}
+
+
+/** Reads the facts of `files`, calling onFacts(i, facts) for each (in any order). */
+export type FactsReader = (files: FoundFile[], onFacts: (i: number, f: FileFacts) => void) => Promise<void>;
+
+/**
+ * Steps 3 and 4 of a scan, shared by folders and remote origins: compare what was found with the
+ * catalog rows `existing`, read the new and changed files with `readFacts`, write rows in batches
+ * (moves keep their id), then remove rows whose file vanished (except under `unreadable` folders).
+ */
+export async function applyScan(
+  db: Database,
+  origin: string,
+  found: ReadonlyMap<string, FoundFile>,
+  existing: ReadonlyMap<string, Existing>,
+  unreadable: readonly string[],
+  summary: ScanSummary,
+  progress: (p: ScanProgress) => void,
+  batchSize: number,
+  readFacts: FactsReader,
+): Promise<void> {
   const jobs: Job[] = [];
   for (const f of found.values()) {
     const e = existing.get(f.path) ?? null;
@@ -148,8 +177,14 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
     let moved = 0;
     for (let k = written; k < end; k++) {
       const job = jobs[k];
-      const row = toRow(job.file, facts[k]!, origin);
+      const f = facts[k]!;
       facts[k] = undefined;
+      if (f.unreadable) {
+        // The origin failed (not the file): keep the old row, if any, and try again next scan.
+        summary.errors.push({ path: job.file.path, message: f.unreadable });
+        continue;
+      }
+      const row = toRow(job.file, f, origin);
       if (row.parseError) failed++;
       if (job.existing) {
         updates.push([job.existing.id, row]);
@@ -190,16 +225,7 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
     while (ready < jobs.length && facts[ready] !== undefined) ready++;
     if (ready - written >= batchSize || (ready === jobs.length && ready > written)) writeRows(ready);
   };
-  const workers = opts.workers ?? (jobs.length >= WORKER_MIN_FILES ? defaultTagWorkers() : 0);
-  if (workers > 0 && jobs.length > 0) {
-    await readFactsInWorkers(
-      jobs.map((j) => j.file),
-      onFacts,
-      { workers, fileTimeoutMs: opts.fileTimeoutMs },
-    );
-  } else {
-    for (let i = 0; i < jobs.length; i++) onFacts(i, await readFileFacts(jobs[i].file.path, jobs[i].file.size, jobs[i].file.format));
-  }
+  await readFacts(jobs.map((j) => j.file), onFacts);
 
   // 4. Remove what vanished.
   if (vanished.size > 0) {
@@ -208,8 +234,5 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
     });
     summary.removed = vanished.size;
   }
-  summary.durationMs = Math.round(performance.now() - t0);
   progress({ phase: "done", done: jobs.length, total: jobs.length });
-  return summary;
 }
-

@@ -91,4 +91,13 @@ export interface FileSystem {
 }
 
 /** What an FS module exports: `createFileSystem` (or a default export) building one FS per worker. */
-export type FileSystemFactory = (options: unknown, info: { worker: number }) => MaybePromise<FileSystem>;
+export type FileSystemFactory = (options: unknown, info: WorkerInfo) => MaybePromise<FileSystem>;
+
+export interface WorkerInfo {
+  worker: number;
+  /**
+   * Asks the main thread (FuseOptions.onCall) and resolves with its answer; a rejection carries the
+   * errno name in `code`. A Uint8Array answer arrives as a copy owned by the worker.
+   */
+  callMain?: (request: unknown) => Promise<unknown>;
+}

@@ -49,6 +49,11 @@ export interface FuseOptions {
   lockDir?: string;
   /** How long unmount waits for open files on the detached mount before aborting the connection (ms, default 2000). */
   unmountGraceMs?: number;
+  /**
+   * Answers FileSystem.callMain requests from the workers on the main thread (one router, one
+   * cache per process). A thrown error reaches the worker with its `code` (an errno name).
+   */
+  onCall?: (request: unknown, worker: number) => Promise<unknown>;
   /** Called when a stale mount was cleared (for logs). */
   onStaleCleared?: (mountpoint: string) => void;
 }
@@ -85,6 +90,21 @@ function waitMessage(w: Worker, type: FromWorker["type"]): Promise<FromWorker> {
   });
 }
 
+function answerCall(w: Worker, worker: number, m: FromWorker, onCall: NonNullable<FuseOptions["onCall"]>): void {
+  if (m.type !== "call") return;
+  onCall(m.request, worker).then(
+    (value) => {
+      // Bytes are copied once and the copy's buffer is transferred: the answer may be a view of
+      // a block the cache keeps, which a transfer would detach.
+      if (value instanceof Uint8Array) {
+        const own = value.slice();
+        w.postMessage({ type: "reply", id: m.id, value: own } satisfies ToWorker, [own.buffer as ArrayBuffer]);
+      } else w.postMessage({ type: "reply", id: m.id, value } satisfies ToWorker);
+    },
+    (e) => w.postMessage({ type: "reply", id: m.id, error: { message: (e as Error)?.message ?? String(e), code: (e as { code?: string })?.code } } satisfies ToWorker),
+  );
+}
+
 /** A clone of master (added to `owned`), or master itself when /dev/fuse cannot be opened. */
 function cloneOrShare(master: number, owned: number[]): number {
   let fd: number;
@@ -113,6 +133,7 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
     // Load the FileSystem in every worker before mounting: a broken module fails here, mount-free.
     const url = opts.workerUrl ?? runtimePath("internal/fuse/worker.ts");
     for (let i = 0; i < nWorkers; i++) workers.push(new Worker(url));
+    if (opts.onCall) workers.forEach((w, i) => w.addEventListener("message", (ev: MessageEvent<FromWorker>) => answerCall(w, i, ev.data, opts.onCall!)));
     await Promise.all(
       workers.map((w, i) => {
         const ready = waitMessage(w, "loaded");

@@ -7,16 +7,30 @@ import { Session, type SessionConfig } from "./session.ts";
 
 export type ToWorker =
   | { type: "load"; fsModule: string; fsOptions: unknown; worker: number }
-  | { type: "serve"; cfg: SessionConfig };
+  | { type: "serve"; cfg: SessionConfig }
+  | { type: "reply"; id: number; value?: unknown; error?: { message: string; code?: string } };
 
 export type FromWorker =
   | { type: "loaded" }
   | { type: "error"; message: string }
-  | { type: "exit"; reason: string };
+  | { type: "exit"; reason: string }
+  | { type: "call"; id: number; request: unknown };
 
 declare const self: Worker;
 
 let fsys: FileSystem | null = null;
+
+// Calls into the main thread (FuseOptions.onCall): for state that must exist once per process,
+// such as the origin router and the chunk cache. Errors come back with their errno code.
+let nextCallId = 1;
+const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+function callMain(request: unknown): Promise<unknown> {
+  const id = nextCallId++;
+  return new Promise((resolve, reject) => {
+    calls.set(id, { resolve, reject });
+    post({ type: "call", id, request });
+  });
+}
 
 function post(m: FromWorker): void {
   self.postMessage(m);
@@ -26,11 +40,19 @@ async function load(m: Extract<ToWorker, { type: "load" }>): Promise<void> {
   const mod = (await import(m.fsModule)) as { createFileSystem?: FileSystemFactory; default?: FileSystemFactory };
   const factory = mod.createFileSystem ?? mod.default;
   if (typeof factory !== "function") throw new Error(`${m.fsModule} exports neither createFileSystem nor a default factory`);
-  fsys = await factory(m.fsOptions, { worker: m.worker });
+  fsys = await factory(m.fsOptions, { worker: m.worker, callMain });
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
+  if (m.type === "reply") {
+    const c = calls.get(m.id);
+    calls.delete(m.id);
+    if (!c) return;
+    if (m.error) c.reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
+    else c.resolve(m.value);
+    return;
+  }
   if (m.type === "load") {
     load(m).then(
       () => post({ type: "loaded" }),

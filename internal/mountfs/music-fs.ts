@@ -1,13 +1,17 @@
 // The FUSE file system of `musicfs mount`: the catalog's tracks in a tree rendered from a path
 // template, plus hidden search folders (/.search/<query>/) whose entries are symlinks into the
 // tree. Built once per FUSE worker from the catalog (SQLite, WAL: readers never block a scan).
-// Bytes come from each track's file on its (local) origin, read straight into the reply buffer.
+// Bytes of local files are read with a descriptor straight into the reply buffer; files on other
+// origins (S3, SFTP, NFS/SMB, or a local copy that failed) are read by the main thread, which owns
+// the origin router and the chunk cache (WorkerInfo.callMain, answered in cmd/mount.ts).
 import type { Database } from "bun:sqlite";
 import * as fs from "node:fs";
 import { allTracks, openCatalog, type Track } from "../catalog/index.ts";
-import { errno, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs } from "../fuse/index.ts";
+import { errno, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs, type WorkerInfo } from "../fuse/index.ts";
+import type { TrackRef } from "../origins/index.ts";
 import { DEFAULT_TEMPLATE, VfsTree, type VfsNode } from "../vfs/index.ts";
 import { FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
+import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
 import { QueryRunner } from "./queries.ts";
 
 export interface MusicFsOptions {
@@ -21,7 +25,23 @@ export interface MusicFsOptions {
   gid: number;
   /** Most results a search folder lists (default 1000). */
   searchLimit?: number;
+  /** Origins of `--config` (empty: only plain local rows, read directly). */
+  origins?: OriginSummary[];
 }
+
+/** What a worker asks the main thread for: bytes of a track from the best origin, via the cache. */
+export interface RemoteReadRequest {
+  op: "read";
+  ref: TrackRef;
+  offset: number;
+  size: number;
+}
+
+/**
+ * File handles of tracks read through the main thread: this base plus the catalog id, so any
+ * worker can serve any handle (descriptors, the other kind, are far below it).
+ */
+const REMOTE_FH_BASE = 2 ** 48;
 
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
@@ -44,13 +64,20 @@ export class MusicFs implements FileSystem {
   /** Handles are unique across workers (worker number in the high bits): any worker may get any handle. */
   private nextFh: number;
   private readonly mountTime = Date.now() / 1000;
+  private readonly loc: Locations;
+  /** Tracks read through the main thread, by catalog id: every copy, the preferred first. */
+  private readonly copies = new Map<number, Track[]>();
+  private readonly callMain?: (request: unknown) => Promise<unknown>;
 
   constructor(
     private readonly db: Database,
     private readonly opts: MusicFsOptions,
     worker = 0,
+    callMain?: (request: unknown) => Promise<unknown>,
   ) {
     this.nextFh = worker * 2 ** 32 + 1;
+    this.loc = new Locations(opts.origins ?? []);
+    this.callMain = callMain;
     this.queries = new QueryRunner(db, opts.searchLimit ?? 1000);
     this.tree = this.buildTree();
   }
@@ -59,7 +86,14 @@ export class MusicFs implements FileSystem {
     this.dataVersion = this.readDataVersion();
     this.signature = this.catalogSignature();
     this.lastCheck = Date.now();
-    return VfsTree.build(allTracks(this.db).map(withFormat), this.opts.template ?? DEFAULT_TEMPLATE);
+    // Copies of one file on several origins show once; reads may use any of them.
+    this.copies.clear();
+    const shown: Track[] = [];
+    for (const g of groupCopies(allTracks(this.db), this.loc)) {
+      shown.push(g[0]);
+      if (g.length > 1 || !this.loc.direct(g[0])) this.copies.set(g[0].id, g);
+    }
+    return VfsTree.build(shown.map(withFormat), this.opts.template ?? DEFAULT_TEMPLATE);
   }
 
   private readDataVersion(): number {
@@ -219,32 +253,60 @@ export class MusicFs implements FileSystem {
     const node = this.tree.node(ino);
     if (!node) return -errno.ENOENT;
     if (node.kind !== "file") return -errno.EISDIR;
+    const t = node.track;
+    const remote = this.copies.has(t.id) && this.callMain !== undefined;
+    if (!this.loc.direct(t)) return remote ? { fh: REMOTE_FH_BASE + t.id, flags: FOPEN_KEEP_CACHE } : -errno.EIO;
     let fd: number;
     try {
-      fd = fs.openSync(node.track.path, "r");
+      fd = fs.openSync(t.path, "r");
     } catch (e) {
-      logError(`open ${node.track.path}`, e);
+      // The local copy is gone or unreadable: another origin may have the file.
+      if (remote) return { fh: REMOTE_FH_BASE + t.id, flags: FOPEN_KEEP_CACHE };
+      logError(`open ${t.path}`, e);
       return -errno.errnoOf(e);
     }
     // Keep the page cache across opens only while the origin file is what the catalog says;
     // a file changed since the scan is read fresh every time.
     const st = fs.fstatSync(fd);
-    const unchanged = st.size === node.track.size && Math.abs(st.mtimeMs - node.track.mtimeMs) < 1;
+    const unchanged = st.size === t.size && Math.abs(st.mtimeMs - t.mtimeMs) < 1;
     // The file handle is the descriptor itself: FUSE workers are threads of one process and share
     // its descriptor table, and the kernel may send this file's reads to any worker.
     return { fh: fd, flags: unchanged ? FOPEN_KEEP_CACHE : 0 };
   }
 
-  read(_ino: number, fh: number, offset: number, size: number, dst: Uint8Array): number {
+  read(ino: number, fh: number, offset: number, size: number, dst: Uint8Array): number | Promise<Uint8Array | number> {
+    if (fh >= REMOTE_FH_BASE) return this.readRemote(ino, fh - REMOTE_FH_BASE, offset, size);
     try {
       return fs.readSync(fh, dst, 0, size, offset);
     } catch (e) {
       logError("read", e);
+      // A failing local disk: finish the read from another copy when there is one.
+      const node = this.tree.node(ino);
+      if (node?.kind === "file" && this.copies.has(node.track.id) && this.callMain) return this.readRemote(ino, node.track.id, offset, size);
       return -errno.errnoOf(e);
     }
   }
 
+  /** Bytes from the main thread's router and cache; the copies are looked up again after a refresh. */
+  private readRemote(ino: number, trackId: number, offset: number, size: number): Promise<Uint8Array | number> | number {
+    let copies = this.copies.get(trackId);
+    if (!copies) {
+      const node = this.tree.node(ino);
+      copies = node?.kind === "file" ? this.copies.get(node.track.id) : undefined;
+    }
+    if (!copies || !this.callMain) return -errno.EIO;
+    const req: RemoteReadRequest = { op: "read", ref: this.loc.trackRef(copies), offset, size };
+    return this.callMain(req).then(
+      (v) => v as Uint8Array,
+      (e) => {
+        logError(`read ${copies[0].path}`, e);
+        return -errno.errnoOf(e);
+      },
+    );
+  }
+
   release(_ino: number, fh: number): number {
+    if (fh >= REMOTE_FH_BASE) return 0;
     try {
       fs.closeSync(fh);
     } catch {
@@ -285,7 +347,7 @@ function logError(what: string, e: unknown): void {
 }
 
 /** The factory the FUSE workers call (one file system per worker). */
-export function createFileSystem(options: unknown, info?: { worker: number }): MusicFs {
+export function createFileSystem(options: unknown, info?: WorkerInfo): MusicFs {
   const o = options as MusicFsOptions;
-  return new MusicFs(openCatalog(o.db), o, info?.worker ?? 0);
+  return new MusicFs(openCatalog(o.db), o, info?.worker ?? 0, info?.callMain);
 }

@@ -14,8 +14,22 @@ export interface WalkOptions {
   onError?: (dir: string, e: unknown) => void;
 }
 
+/** Origins that can list a whole subtree at once (S3: a flat listing). */
+interface RecursiveLister {
+  listRecursive(dir: string): AsyncIterable<WalkEntry>;
+}
+
 /** Yields every file (not directory) under `dir`. */
 export async function* walk(origin: Origin, dir = "/", opts: WalkOptions = {}): AsyncGenerator<WalkEntry> {
+  const flat = (origin as Partial<RecursiveLister>).listRecursive;
+  if (typeof flat === "function") {
+    try {
+      yield* flat.call(origin, dir);
+    } catch (e) {
+      opts.onError?.(normalizeOriginPath(dir, origin.id), e);
+    }
+    return;
+  }
   const conc = Math.max(1, opts.concurrency ?? 4);
   const queue = [normalizeOriginPath(dir, origin.id)];
   while (queue.length > 0) {

@@ -1,0 +1,178 @@
+// `musicfs scan --config` and `musicfs mount --config` over two origins: a local folder and an S3
+// bucket (s3rver on 127.0.0.1). Checks what a user would: every track shows once, S3-only tracks
+// read byte-identical through the kernel, a track whose local copy vanished is read from S3, bytes
+// once read come from the chunk cache after S3 dies, and a track with no live copy is an EIO
+// without taking the mount down.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { S3Client } from "bun";
+import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/index.ts";
+import { type S3Server, startS3 } from "../../scripts/test-servers/s3.ts";
+import { BUN, REPO, tempDir } from "../helpers.ts";
+
+const skipReason = !fs.existsSync("/dev/fuse")
+  ? "no /dev/fuse"
+  : process.getuid?.() !== 0
+    ? "not root (the mount test mounts with mount(2))"
+    : !Bun.which("node")
+      ? "node not found (s3rver runs on it)"
+      : "";
+if (skipReason) console.log(`skipping mount-over-origins tests: ${skipReason}`);
+
+const work = tempDir("musicfs-mount-origins-");
+const localLib = path.join(work, "local");
+const s3Lib = path.join(work, "s3src");
+const mnt = path.join(work, "mnt");
+const db = path.join(work, "catalog.db");
+const cfgFile = path.join(work, "config.toml");
+let s3: S3Server | null = null;
+let child: ReturnType<typeof Bun.spawn> | null = null;
+let stderr = "";
+let localFiles: GeneratedFile[] = [];
+let s3Files: GeneratedFile[] = [];
+const env = (): Record<string, string> => ({ MOUNTTEST_S3_ACCESS_KEY_ID: s3!.accessKeyId, MOUNTTEST_S3_SECRET_ACCESS_KEY: s3!.secretAccessKey });
+
+function cli(args: string[]) {
+  const r = Bun.spawnSync([BUN, path.join(REPO, "cmd/musicfs.ts"), ...args], { env: { ...process.env, ...env() }, stdout: "pipe", stderr: "pipe" });
+  return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+function sha256(p: string): string {
+  return new Bun.CryptoHasher("sha256").update(fs.readFileSync(p)).digest("hex");
+}
+
+function isMounted(p: string): boolean {
+  return fs.readFileSync("/proc/self/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === p);
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await Bun.sleep(25);
+  }
+  return cond();
+}
+
+/** Every file under dir, by path relative to it. */
+function tree(dir: string, base = dir): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...tree(p, base));
+    else out.push(path.relative(base, p));
+  }
+  return out;
+}
+
+/** The mount path of a generated track under the default template. */
+function mountPath(f: GeneratedFile): string {
+  const t = f.tags;
+  return path.join(mnt, t.artist!, `${t.album} (${t.year}) [${f.format.toUpperCase()}]`, `${String(t.trackNo).padStart(2, "0")} - ${t.title}.${f.format}`);
+}
+
+/** Forget the page cache so the next read goes to the daemon (KEEP_CACHE would answer it otherwise). */
+function dropCaches(): void {
+  fs.writeFileSync("/proc/sys/vm/drop_caches", "3");
+}
+
+beforeAll(async () => {
+  if (skipReason) return;
+  s3 = await startS3();
+  localFiles = generateLibrary(localLib, { artists: 2, albumsPerArtist: 1, tracksPerAlbum: 2, trackBytes: 200_000, seed: 11, formats: ["mp3", "flac"], hostile: false, malformed: false }).filter((f) => !f.malformed && !f.hostile);
+  s3Files = generateLibrary(s3Lib, { artists: 2, albumsPerArtist: 1, tracksPerAlbum: 2, trackBytes: 3_000_000, seed: 12, formats: ["flac"], hostile: false, malformed: false }).filter((f) => !f.malformed && !f.hostile);
+  const c = new S3Client({ endpoint: s3.endpoint, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey });
+  for (const f of s3Files) await c.write("lib/" + path.relative(s3Lib, f.path), Bun.file(f.path));
+  // The first local track is on S3 too: one entry in the tree, two copies to read from.
+  await c.write("lib/copies/" + path.basename(localFiles[0].path), Bun.file(localFiles[0].path));
+  fs.mkdirSync(mnt);
+  fs.writeFileSync(cfgFile, [
+    `cache_dir = "${work}/state"`,
+    "[cache]", "content_cache_gb = 0.1", "readahead_mb = 2",
+    "[health]", "check_interval_secs = 1", "timeout_ms = 1000",
+    "[failover]", "retries = 1", "hedge_after_ms = 500", "request_timeout_ms = 3000",
+    "[[origins]]", 'id = "disk"', 'origin_type = "local"', "priority = 1", `path = "${localLib}"`,
+    "[[origins]]", 'id = "bucket"', 'origin_type = "s3"', "priority = 2", `bucket = "${s3.bucket}"`, `endpoint = "${s3.endpoint}"`, 'prefix = "lib"',
+    'credentials = { source = "env", prefix = "MOUNTTEST_S3" }', "",
+  ].join("\n"), { mode: 0o600 });
+}, 60_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    child.kill("SIGTERM");
+    await waitFor(() => child!.exitCode !== null, 5000);
+  }
+  if (isMounted(mnt)) Bun.spawnSync(["umount", "-l", mnt]);
+  await s3?.stop().catch(() => {});
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe.skipIf(skipReason !== "")("mount over a local folder and an S3 bucket", () => {
+  test("scan --config catalogs both origins; S3 tags are read by ranges", () => {
+    const r = cli(["scan", "--db", db, "--config", cfgFile, "--json"]);
+    expect(r.stderr).not.toContain(s3!.secretAccessKey);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { tracks: number; origins: { origin: string; scanned: number; failed: number; errors: unknown[] }[] };
+    const byOrigin = Object.fromEntries(out.origins.map((o) => [o.origin, o]));
+    expect(byOrigin.disk.scanned).toBe(localFiles.length);
+    expect(byOrigin.bucket.scanned).toBe(s3Files.length + 1);
+    expect(byOrigin.bucket.failed).toBe(0);
+    expect(byOrigin.bucket.errors).toEqual([]);
+    expect(out.tracks).toBe(localFiles.length + s3Files.length + 1);
+    // A second scan reads nothing again.
+    const again = JSON.parse(cli(["scan", "--db", db, "--config", cfgFile, "--json"]).stdout) as { added: number; updated: number; unchanged: number };
+    expect(again).toMatchObject({ added: 0, updated: 0, unchanged: out.tracks });
+  });
+
+  test("mount --config shows every track once and reads S3 tracks byte-identical", async () => {
+    const p = Bun.spawn([BUN, path.join(REPO, "cmd/musicfs.ts"), "mount", "--db", db, "--config", cfgFile, "--json", mnt], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env() } });
+    child = p;
+    void new Response(p.stderr as ReadableStream).text().then((t) => (stderr = t));
+    const reader = (p.stdout as ReadableStream<Uint8Array>).getReader();
+    const { value } = await reader.read();
+    reader.releaseLock();
+    expect(new TextDecoder().decode(value ?? new Uint8Array())).toContain('"mounted"');
+    const listed = tree(mnt).sort();
+    const expected = [...localFiles, ...s3Files].map((f) => path.relative(mnt, mountPath(f))).sort();
+    expect(listed).toEqual(expected); // the copy on S3 of localFiles[0] does not show twice
+    // The last S3 track stays unread (and uncached) for the dead-origin test.
+    for (const f of s3Files.slice(0, -1)) expect(sha256(mountPath(f))).toBe(sha256(f.path));
+    expect(fs.statSync(mountPath(s3Files.at(-1)!)).size).toBe(fs.statSync(s3Files.at(-1)!.path).size);
+    for (const f of localFiles) expect(sha256(mountPath(f))).toBe(sha256(f.path));
+    // The S3 bytes went through the chunk cache.
+    const chunks = tree(path.join(work, "state", "cache", "chunks"));
+    expect(chunks.length).toBeGreaterThan(0);
+  });
+
+  test("a track whose local copy vanished is read from its S3 copy", () => {
+    const f = localFiles[0];
+    const want = sha256(f.path);
+    fs.renameSync(f.path, f.path + ".gone");
+    try {
+      dropCaches();
+      expect(sha256(mountPath(f))).toBe(want);
+    } finally {
+      fs.renameSync(f.path + ".gone", f.path);
+    }
+  });
+
+  test("after S3 dies, cached tracks still read from the chunk cache; an uncached one is EIO and the mount lives on", async () => {
+    await s3!.stop();
+    dropCaches();
+    for (const f of s3Files.slice(0, -1)) expect(sha256(mountPath(f))).toBe(sha256(f.path));
+    const t0 = Date.now();
+    expect(() => fs.readFileSync(mountPath(s3Files.at(-1)!))).toThrow(/EIO|input\/output/i);
+    expect(Date.now() - t0).toBeLessThan(10_000); // an answer, not a hang
+    // Local tracks are unaffected.
+    expect(sha256(mountPath(localFiles[1]))).toBe(sha256(localFiles[1].path));
+    expect(child!.exitCode).toBeNull();
+  }, 30_000);
+
+  test("SIGTERM unmounts and closes the origins", async () => {
+    child!.kill("SIGTERM");
+    expect(await waitFor(() => child!.exitCode !== null, 10_000)).toBe(true);
+    expect(isMounted(mnt)).toBe(false);
+    expect(stderr).not.toContain(s3!.secretAccessKey);
+  });
+});
