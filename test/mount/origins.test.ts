@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { S3Client } from "bun";
 import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/index.ts";
 import { type S3Server, startS3 } from "../../scripts/test-servers/s3.ts";
+import { findSshd, type SshdServer, startSshd } from "../../scripts/test-servers/sshd.ts";
 import { BUN, REPO, tempDir } from "../helpers.ts";
 
 const skipReason = !fs.existsSync("/dev/fuse")
@@ -251,4 +252,56 @@ describe.skipIf(skipReason !== "")("failover through the mount", () => {
     // The bytes did come from S3 first: the daemon logged the switch to the local copy.
     expect(await waitFor(() => log.includes("failover from bucket to disk"), 2000)).toBe(true);
   }, 30_000);
+});
+
+const noSshd = "reason" in findSshd() ? (findSshd() as { reason: string }).reason : "";
+if (!skipReason && noSshd) console.log(`skipping mount-over-SFTP test: ${noSshd}`);
+
+describe.skipIf(skipReason !== "" || noSshd !== "")("mount over SFTP", () => {
+  const dir = tempDir("musicfs-mount-sftp-");
+  const mp = path.join(dir, "mnt");
+  const cfg = path.join(dir, "config.toml");
+  const catalog = path.join(dir, "catalog.db");
+  let sshd: SshdServer | null = null;
+  let daemon: ReturnType<typeof Bun.spawn> | null = null;
+  let files: GeneratedFile[] = [];
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    // The library lives only on the SSH host: tags are read over SFTP by ranges.
+    files = generateLibrary(sshd.root, { artists: 2, albumsPerArtist: 1, tracksPerAlbum: 2, trackBytes: 1_500_000, seed: 31, formats: ["mp3", "flac"], hostile: false, malformed: false });
+    const cred = path.join(dir, "box.toml");
+    fs.writeFileSync(cred, `username = "${sshd.user}"\nprivate_key_path = "${sshd.clientKeyPath}"\n`, { mode: 0o600 });
+    fs.writeFileSync(cfg, [
+      `cache_dir = "${dir}/state"`,
+      "[[origins]]", 'id = "box"', 'origin_type = "sftp"', "priority = 1", 'host = "127.0.0.1"', `port = ${sshd.port}`,
+      `path = "${sshd.root}"`, `known_hosts = "${sshd.knownHostsPath}"`, "[origins.credentials]", 'source = "file"', `path = "${cred}"`, "",
+    ].join("\n"), { mode: 0o600 });
+    fs.mkdirSync(mp);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (daemon && daemon.exitCode === null) {
+      daemon.kill("SIGTERM");
+      await waitFor(() => daemon!.exitCode !== null, 5000);
+    }
+    if (isMounted(mp)) Bun.spawnSync(["umount", "-l", mp]);
+    await sshd?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("mount --config --scan lists the SSH host's tracks by their tags and reads them byte-identical", async () => {
+    daemon = Bun.spawn([BUN, path.join(REPO, "cmd/musicfs.ts"), "mount", "--db", catalog, "--config", cfg, "--scan", "--json", mp], { stdout: "pipe", stderr: "pipe" });
+    const reader = (daemon.stdout as ReadableStream<Uint8Array>).getReader();
+    const { value } = await reader.read();
+    reader.releaseLock();
+    const line = new TextDecoder().decode(value ?? new Uint8Array());
+    if (!line.includes('"mounted"')) throw new Error(`mount did not start: ${line} ${await new Response(daemon.stderr as ReadableStream).text()}`);
+    const mountFile = (f: GeneratedFile) => {
+      const t = f.tags;
+      return path.join(mp, t.artist!, `${t.album} (${t.year}) [${f.format.toUpperCase()}]`, `${String(t.trackNo).padStart(2, "0")} - ${t.title}.${f.format}`);
+    };
+    expect(tree(mp).length).toBe(files.length);
+    for (const f of files) expect(sha256(mountFile(f))).toBe(sha256(f.path));
+  }, 60_000);
 });
