@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { defaultCatalogPath, openCatalog, scanConfiguredOrigins, scanLibrary, trackCount } from "../internal/catalog/index.ts";
 import { ConfigError, loadConfig, type MusicFsConfig } from "../internal/config/index.ts";
 import { startFederation, type Federation } from "../internal/mountfs/federation.ts";
+import { parseQuery, QueryError } from "../internal/search/index.ts";
 import { UsageError } from "../internal/cli/index.ts";
 import { runtimePath, startFuse, unmountOnSignals } from "../internal/fuse/index.ts";
 import { sdNotify } from "../internal/mountfs/sd-notify.ts";
@@ -32,6 +33,14 @@ export function register(cli: CAC): void {
     .example("ls '/mnt/music/.search/artist:björk year:1990..1999'")
     .action(async (paths: string[], opts: Record<string, unknown>) => {
       const config = opts.config === undefined ? null : readConfig(String(opts.config));
+      for (const c of config?.collections ?? []) {
+        try {
+          parseQuery(c.query);
+        } catch (e) {
+          if (e instanceof QueryError) throw new UsageError(`collection ${JSON.stringify(c.name)}: ${e.message}`);
+          throw e;
+        }
+      }
       if (opts.scan && !config) throw new UsageError("--scan needs --config (or give the folder: musicfs mount LIBRARY MOUNTPOINT)");
       if (paths.length === 0 && config?.mountPoint) paths = [config.mountPoint];
       if (paths.length < 1 || paths.length > 2) throw new UsageError("usage: musicfs mount [LIBRARY] MOUNTPOINT (or mount_point in --config)");
@@ -71,7 +80,7 @@ export function register(cli: CAC): void {
       const abs = path.resolve(mountpoint);
       // Origins and cache live on this thread; the workers ask it for bytes they cannot read themselves.
       const fed: Federation | null = config ? await startFederation(config, { log: (line) => process.stderr.write(`musicfs mount: ${line}\n`) }) : null;
-      const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins };
+      const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins, collections: config?.collections };
       const started = performance.now();
       const m = await startFuse({
         onCall: fed ? (req) => fed.onCall(req) : undefined,

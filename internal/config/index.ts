@@ -84,6 +84,8 @@ export interface MusicFsConfig {
   cache: CacheConfig;
   health: HealthConfig;
   failover: FailoverConfig;
+  /** Saved queries shown by `mount` under /.collections/ ([[collections]] name, query, sort). */
+  collections: { name: string; query: string; sort?: "relevance" | "artist" | "album" | "year" | "title" | "added" | "path" }[];
   raw: Record<string, unknown>;
   warnings: string[];
 }
@@ -297,7 +299,18 @@ export function parseConfig(text: string, opts: ParseOptions = {}): MusicFsConfi
   };
   if (failover.maxDelayMs < failover.baseDelayMs) throw new ConfigError("failover.max_delay_ms", "must be ≥ failover.base_delay_ms", opts.file);
 
-  return { file: opts.file, mountPoint, cacheDir, origins, cache, health, failover, raw: doc, warnings };
+  const SORTS = ["relevance", "artist", "album", "year", "title", "added", "path"] as const;
+  if (doc.collections !== undefined && !Array.isArray(doc.collections)) throw new ConfigError("collections", "must be an array of tables ([[collections]])", opts.file);
+  const collections = ((doc.collections as unknown[] | undefined) ?? []).map((v, i) => {
+    const key = `collections[${i}]`;
+    const t = r.table(v, key);
+    r.noUnknown(t, key, ["name", "query", "sort"]);
+    const sort = r.optStr(t, "sort", key);
+    if (sort !== undefined && !(SORTS as readonly string[]).includes(sort)) throw new ConfigError(`${key}.sort`, `must be one of ${SORTS.join(", ")}`, opts.file);
+    return { name: r.str(t, "name", key), query: r.str(t, "query", key), sort: sort as (typeof SORTS)[number] | undefined };
+  });
+
+  return { file: opts.file, mountPoint, cacheDir, origins, cache, health, failover, collections, raw: doc, warnings };
 }
 
 /** Reads, parses and validates a config file; warns when it is readable by group or others. */

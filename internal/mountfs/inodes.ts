@@ -9,15 +9,18 @@ export { FILE_INO_BASE, ROOT_INO };
 export const RESULT_INO_BASE = 2 ** 51;
 /** The hidden /.search folder. */
 export const SEARCH_DIR_INO = 2 ** 52;
+/** The hidden /.collections folder (its entries are query folders). */
+export const COLLECTIONS_DIR_INO = 2 ** 52 + 1;
 /** Query folders: QUERY_INO_BASE + a 40-bit hash of the query text. */
 export const QUERY_INO_BASE = 2 ** 52 + 2 ** 44;
 const QUERY_SPAN = 2 ** 40;
 
-export type InodeKind = "tree" | "result" | "search-root" | "query";
+export type InodeKind = "tree" | "result" | "search-root" | "collections-root" | "query";
 
 export function kindOf(ino: number): InodeKind {
   if (ino >= QUERY_INO_BASE) return "query";
   if (ino === SEARCH_DIR_INO) return "search-root";
+  if (ino === COLLECTIONS_DIR_INO) return "collections-root";
   if (ino >= RESULT_INO_BASE) return "result";
   return "tree";
 }

@@ -10,9 +10,10 @@ import { allTracks, openCatalog, type Track } from "../catalog/index.ts";
 import { errno, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs, type WorkerInfo } from "../fuse/index.ts";
 import type { TrackRef } from "../origins/index.ts";
 import { DEFAULT_TEMPLATE, VfsTree, type VfsNode } from "../vfs/index.ts";
-import { FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
+import { collectionsByName, type CollectionDef } from "./collections.ts";
+import { COLLECTIONS_DIR_INO, FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
 import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
-import { QueryRunner } from "./queries.ts";
+import { QueryRunner, queryKey } from "./queries.ts";
 
 export interface MusicFsOptions {
   /** Catalog database file. */
@@ -27,6 +28,8 @@ export interface MusicFsOptions {
   searchLimit?: number;
   /** Origins of `--config` (empty: only plain local rows, read directly). */
   origins?: OriginSummary[];
+  /** Saved queries shown under /.collections/ besides the built-ins. */
+  collections?: CollectionDef[];
 }
 
 /** What a worker asks the main thread for: bytes of a track from the best origin, via the cache. */
@@ -68,6 +71,8 @@ export class MusicFs implements FileSystem {
   /** Tracks read through the main thread, by catalog id: every copy, the preferred first. */
   private readonly copies = new Map<number, Track[]>();
   private readonly callMain?: (request: unknown) => Promise<unknown>;
+  /** /.collections/ by folder name; rebuilt with the tree (decades follow the catalog). */
+  private collections = new Map<string, CollectionDef>();
 
   constructor(
     private readonly db: Database,
@@ -93,6 +98,7 @@ export class MusicFs implements FileSystem {
       shown.push(g[0]);
       if (g.length > 1 || !this.loc.direct(g[0])) this.copies.set(g[0].id, g);
     }
+    this.collections = collectionsByName(this.db, this.opts.collections ?? []);
     return VfsTree.build(shown.map(withFormat), this.opts.template ?? DEFAULT_TEMPLATE);
   }
 
@@ -155,6 +161,8 @@ export class MusicFs implements FileSystem {
       }
       case "search-root":
         return this.dirAttr(SEARCH_DIR_INO, 0);
+      case "collections-root":
+        return this.dirAttr(COLLECTIONS_DIR_INO, 0);
       case "query":
         return this.queries.queryOf(ino) === null ? -errno.ENOENT : this.dirAttr(ino, 0);
       case "result":
@@ -167,6 +175,7 @@ export class MusicFs implements FileSystem {
   lookup(parent: number, name: string): Attr | number {
     this.refresh();
     if (parent === ROOT_INO && name === ".search") return this.dirAttr(SEARCH_DIR_INO, 0);
+    if (parent === ROOT_INO && name === ".collections") return this.dirAttr(COLLECTIONS_DIR_INO, 0);
     switch (kindOf(parent)) {
       case "tree": {
         const node = this.tree.lookup(parent, name);
@@ -176,6 +185,10 @@ export class MusicFs implements FileSystem {
         const r = this.queries.register(name);
         return r < 0 ? r : this.dirAttr(queryIno(name), 0);
       }
+      case "collections-root": {
+        const c = this.collections.get(name);
+        return c ? this.collectionAttr(c) : -errno.ENOENT;
+      }
       case "query": {
         const entry = this.queries.results(parent)?.find((e) => e.name === name);
         return entry ? this.resultAttr(entry.trackId) : -errno.ENOENT;
@@ -183,6 +196,12 @@ export class MusicFs implements FileSystem {
       default:
         return -errno.ENOTDIR;
     }
+  }
+
+  /** A collection is a query folder with its own sort; registering makes its inode known to every worker. */
+  private collectionAttr(c: CollectionDef): Attr | number {
+    const r = this.queries.register(c.query, c.sort);
+    return r < 0 ? r : this.dirAttr(queryIno(queryKey(c.query, c.sort)), 0);
   }
 
   readlink(ino: number): string | number {
@@ -201,7 +220,7 @@ export class MusicFs implements FileSystem {
       if (node.kind !== "dir") return -errno.ENOTDIR;
       return { fh: 0 };
     }
-    if (kind === "search-root") return { fh: 0 };
+    if (kind === "search-root" || kind === "collections-root") return { fh: 0 };
     if (kind === "query") {
       // Run the query once per opendir, so paging through a listing sees one consistent result.
       const listing = this.listingOf(ino, true);
@@ -237,6 +256,15 @@ export class MusicFs implements FileSystem {
       return 0;
     }
     if (kind === "search-root") return 0; // hidden: lists nothing, but any query can be looked up
+    if (kind === "collections-root") {
+      const names = [...this.collections.keys()];
+      for (let i = offset; i < names.length; i++) {
+        const attr = this.collectionAttr(this.collections.get(names[i])!);
+        if (typeof attr === "number") continue; // a bad saved query (reported at mount) lists nothing
+        if (!out.add(names[i], attr, i + 1)) break;
+      }
+      return 0;
+    }
     // opendir may have run in another worker: then list the (briefly cached) results here.
     const own = this.listings.get(fh);
     const listing = own && own.ino === ino ? own : this.listingOf(ino);

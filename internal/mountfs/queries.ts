@@ -3,7 +3,7 @@
 // (mount_queries) because the kernel may look a query up in one FUSE worker and list it in another.
 import type { Database } from "bun:sqlite";
 import { errno } from "../fuse/index.ts";
-import { QueryError, search } from "../search/index.ts";
+import { QueryError, search, type SortKey } from "../search/index.ts";
 import { sanitizeName } from "../vfs/index.ts";
 import { queryIno } from "./inodes.ts";
 
@@ -26,8 +26,13 @@ export class QueryRunner {
     db.run("CREATE TABLE IF NOT EXISTS mount_queries (ino INTEGER PRIMARY KEY, query TEXT NOT NULL)");
   }
 
-  /** Checks a query folder name; 0 when it is a valid query (even with no hits), else -EINVAL. */
-  register(query: string): number {
+  /**
+   * Checks a query folder name; 0 when it is a valid query (even with no hits), else -EINVAL.
+   * A sort order other than relevance (collections) is part of the key: `query NUL sort`, which
+   * no folder name can spell (FUSE names never hold NUL).
+   */
+  register(query: string, sort?: SortKey): number {
+    query = queryKey(query, sort);
     const ino = queryIno(query);
     if (this.known.get(ino) === query) return 0;
     try {
@@ -66,8 +71,9 @@ export class QueryRunner {
     return entries;
   }
 
-  private run(query: string, limit: number): ResultEntry[] {
-    const { hits } = search(this.db, query, { limit });
+  private run(key: string, limit: number): ResultEntry[] {
+    const [query, sort] = key.split("\0") as [string, SortKey | undefined];
+    const { hits } = search(this.db, query, { limit, sort });
     const width = Math.max(3, String(hits.length).length);
     return hits.map((t, i) => {
       const ext = (t.format || "bin").toLowerCase();
@@ -75,4 +81,9 @@ export class QueryRunner {
       return { name: sanitizeName(label), trackId: t.id };
     });
   }
+}
+
+/** The stored key of a query folder (see register). */
+export function queryKey(query: string, sort?: SortKey): string {
+  return sort && sort !== "relevance" ? `${query}\0${sort}` : query;
 }

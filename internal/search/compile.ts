@@ -149,7 +149,7 @@ class Compiler {
         return { sql: `t.${FIELDS[n.field].column} = ?`, params: [n.value ? 1 : 0] };
       case "range": {
         const def = FIELDS[n.field];
-        const col = `t.${def.column}`;
+        const col = def.expr ? def.expr() : `t.${def.column}`;
         const s = def.scale;
         const parts: string[] = [];
         const params: Param[] = [];

@@ -9,6 +9,8 @@ export interface FieldDef {
   column: string;
   /** number fields: column units per query unit (bitrate kbit/s → bit/s, duration s → ms). */
   scale: number;
+  /** number fields computed from a column instead of read from it (SQL over `t`); evaluated per query. */
+  expr?: () => string;
 }
 
 const def = (name: string, kind: FieldKind, column = name, scale = 1): FieldDef => ({ name, kind, column, scale });
@@ -32,6 +34,8 @@ export const FIELDS: Record<string, FieldDef> = {
   size: def("size", "number"),
   id: def("id", "number"),
   cover: def("cover", "flag", "has_cover"),
+  // Whole days since the track entered the catalog: `age:..29` = added in the last 30 days.
+  age: { name: "age", kind: "number", column: "added_at", scale: 1, expr: () => `((${Date.now()} - t.added_at) / 86400000)` },
 };
 
 /** Other spellings people type. */
@@ -46,6 +50,7 @@ export const ALIASES: Record<string, string> = {
   sample_rate: "samplerate",
   ext: "format",
   musicbrainz: "mbid",
+  added: "age",
 };
 
 export function lookupField(name: string): FieldDef | null {

@@ -176,6 +176,29 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
     expect(sha256(p)).toBe(sha256(t.path));
   });
 
+  test("/.collections: Recently Added and one folder per decade, entries link into the tree", () => {
+    const names = fs.readdirSync(path.join(mnt, ".collections"));
+    const good = files.filter((f) => !f.malformed && f.tags.year); // hostile names are cataloged too
+    const decades = [...new Set(good.map((f) => `${Math.floor(f.tags.year! / 10) * 10}s`))].sort();
+    expect(names).toContain("Recently Added");
+    for (const d of decades) expect(names).toContain(d);
+    expect(fs.readdirSync(mnt)).not.toContain(".collections"); // hidden, like .search
+    // Every track was just scanned: all are recently added.
+    const recent = fs.readdirSync(path.join(mnt, ".collections", "Recently Added"));
+    expect(recent.length).toBe(fs.readdirSync(path.join(mnt, ".search", "*")).length);
+    const d = decades[0];
+    const lo = Number(d.slice(0, 4));
+    const inDecade = good.filter((f) => f.tags.year! >= lo && f.tags.year! <= lo + 9);
+    const entries = fs.readdirSync(path.join(mnt, ".collections", d));
+    expect(entries.length).toBe(inDecade.length);
+    for (const e of entries) {
+      const target = fs.readlinkSync(path.join(mnt, ".collections", d, e));
+      expect(target.startsWith(mnt + "/")).toBe(true);
+      expect(fs.statSync(target).isFile()).toBe(true);
+    }
+    expect(() => fs.readdirSync(path.join(mnt, ".collections", "No Such Collection"))).toThrow(/ENOENT/);
+  });
+
   test("SIGTERM unmounts cleanly", async () => {
     child!.kill("SIGTERM");
     expect(await waitFor(() => child!.exitCode !== null, 10_000)).toBe(true);

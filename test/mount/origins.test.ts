@@ -95,7 +95,8 @@ beforeAll(async () => {
     "[failover]", "retries = 1", "hedge_after_ms = 500", "request_timeout_ms = 3000",
     "[[origins]]", 'id = "disk"', 'origin_type = "local"', "priority = 1", `path = "${localLib}"`,
     "[[origins]]", 'id = "bucket"', 'origin_type = "s3"', "priority = 2", `bucket = "${s3.bucket}"`, `endpoint = "${s3.endpoint}"`, 'prefix = "lib"',
-    'credentials = { source = "env", prefix = "MOUNTTEST_S3" }', "",
+    'credentials = { source = "env", prefix = "MOUNTTEST_S3" }',
+    "[[collections]]", 'name = "Lossless"', 'query = "format:flac"', 'sort = "title"', "",
   ].join("\n"), { mode: 0o600 });
 }, 60_000);
 
@@ -141,6 +142,12 @@ describe.skipIf(skipReason !== "")("mount over a local folder and an S3 bucket",
     for (const f of s3Files.slice(0, -1)) expect(sha256(mountPath(f))).toBe(sha256(f.path));
     expect(fs.statSync(mountPath(s3Files.at(-1)!)).size).toBe(fs.statSync(s3Files.at(-1)!.path).size);
     for (const f of localFiles) expect(sha256(mountPath(f))).toBe(sha256(f.path));
+    // A collection from the config: every FLAC, whichever origin holds it, sorted by title.
+    const lossless = fs.readdirSync(path.join(mnt, ".collections", "Lossless"));
+    const flacs = [...localFiles, ...s3Files].filter((f) => f.format === "flac");
+    expect(lossless.length).toBe(flacs.length);
+    const titles = lossless.map((n) => n.replace(/^\d+\. [^-]+ - /, "").replace(/\.flac$/, ""));
+    expect(titles).toEqual(flacs.map((f) => f.tags.title!).sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base" })));
     // The S3 bytes went through the chunk cache.
     const chunks = tree(path.join(work, "state", "cache", "chunks"));
     expect(chunks.length).toBeGreaterThan(0);
