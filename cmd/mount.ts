@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { defaultCatalogPath, openCatalog, scanConfiguredOrigins, scanLibrary, trackCount } from "../internal/catalog/index.ts";
 import { ConfigError, loadConfig, type MusicFsConfig } from "../internal/config/index.ts";
+import { AccessLog, type OpenedEvent } from "../internal/mountfs/access-log.ts";
 import { startFederation, type Federation } from "../internal/mountfs/federation.ts";
 import { parseQuery, QueryError } from "../internal/search/index.ts";
 import { UsageError } from "../internal/cli/index.ts";
@@ -82,8 +83,16 @@ export function register(cli: CAC): void {
       const fed: Federation | null = config ? await startFederation(config, { log: (line) => process.stderr.write(`musicfs mount: ${line}\n`) }) : null;
       const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins, collections: config?.collections };
       const started = performance.now();
+      const accessLog = new AccessLog(openCatalog(db));
       const m = await startFuse({
-        onCall: fed ? (req) => fed.onCall(req) : undefined,
+        onCall: (req) => {
+          if ((req as OpenedEvent)?.op === "opened") {
+            accessLog.record(req as OpenedEvent);
+            return Promise.resolve(null);
+          }
+          if (fed) return fed.onCall(req);
+          return Promise.reject(Object.assign(new Error("no origins configured"), { code: "EIO" }));
+        },
         mountpoint: abs,
         fsModule: runtimePath("internal/mountfs/music-fs.ts"),
         fsOptions,
@@ -115,6 +124,7 @@ export function register(cli: CAC): void {
       await m.closed;
       await stopApi();
       await fed?.close();
+      accessLog.close();
       const sig = signalled as NodeJS.Signals | null;
       process.exit(sig ? 128 + (os.constants.signals[sig] ?? 0) : 0);
     });

@@ -92,4 +92,20 @@ export const MIGRATIONS: readonly string[] = [
 
   ${TRIGGERS}
   `,
+  // 2: the mount's access log (opens of tracks) and play counts derived from it.
+  `
+  CREATE TABLE access_log (
+    at       INTEGER NOT NULL,
+    track_id INTEGER NOT NULL,
+    event    TEXT    NOT NULL
+  );
+  CREATE INDEX idx_access_log_at ON access_log(at);
+  CREATE TABLE plays (
+    track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+    count    INTEGER NOT NULL,
+    last_at  INTEGER NOT NULL
+  );
+  CREATE INDEX idx_plays_count ON plays(count);
+  CREATE INDEX idx_plays_last ON plays(last_at);
+  `,
 ];

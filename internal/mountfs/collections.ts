@@ -1,6 +1,7 @@
 // Smart collections (FR-15): /.collections/<name>/ are saved queries, listed like search folders
 // (symlinks into the tree). Built in: "Recently Added" (the last 30 days, newest first) and one
-// folder per decade present in the catalog; more come from the config's [[collections]].
+// folder per decade present in the catalog, "Most Played" and "Recently Played" (from the mount's
+// access log); more come from the config's [[collections]].
 import type { Database } from "bun:sqlite";
 import type { SortKey } from "../search/index.ts";
 import { sanitizeName } from "../vfs/index.ts";
@@ -9,11 +10,25 @@ export interface CollectionDef {
   name: string;
   query: string;
   sort?: SortKey;
+  /** A listing from the access log instead of a query (`query` is then empty). */
+  special?: SpecialListing;
 }
+
+export type SpecialListing = "most-played" | "recently-played";
+
+/** SQL of the special listings: id, artist, title, format of tracks, best first, `?` = limit. */
+export const SPECIAL_SQL: Record<SpecialListing, string> = {
+  "most-played": "SELECT t.id, t.artist, t.title, t.format FROM plays p JOIN tracks t ON t.id = p.track_id ORDER BY p.count DESC, p.last_at DESC LIMIT ?",
+  "recently-played": "SELECT t.id, t.artist, t.title, t.format FROM plays p JOIN tracks t ON t.id = p.track_id ORDER BY p.last_at DESC LIMIT ?",
+};
 
 /** The built-ins for this catalog: decades are those that have tracks. */
 export function builtinCollections(db: Database): CollectionDef[] {
-  const out: CollectionDef[] = [{ name: "Recently Added", query: "age:..29", sort: "added" }];
+  const out: CollectionDef[] = [
+    { name: "Recently Added", query: "age:..29", sort: "added" },
+    { name: "Most Played", query: "", special: "most-played" },
+    { name: "Recently Played", query: "", special: "recently-played" },
+  ];
   const decades = db.query("SELECT DISTINCT (year / 10) * 10 AS d FROM tracks WHERE year BETWEEN 1000 AND 9999 ORDER BY d").all() as { d: number }[];
   for (const { d } of decades) out.push({ name: `${d}s`, query: `year:${d}..${d + 9}`, sort: "artist" });
   return out;

@@ -12,6 +12,7 @@ import type { TrackRef } from "../origins/index.ts";
 import { DEFAULT_TEMPLATE, VfsTree, type VfsNode } from "../vfs/index.ts";
 import { collectionsByName, type CollectionDef } from "./collections.ts";
 import { COLLECTIONS_DIR_INO, FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
+import type { OpenedEvent } from "./access-log.ts";
 import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
 import { QueryRunner, queryKey } from "./queries.ts";
 
@@ -200,8 +201,8 @@ export class MusicFs implements FileSystem {
 
   /** A collection is a query folder with its own sort; registering makes its inode known to every worker. */
   private collectionAttr(c: CollectionDef): Attr | number {
-    const r = this.queries.register(c.query, c.sort);
-    return r < 0 ? r : this.dirAttr(queryIno(queryKey(c.query, c.sort)), 0);
+    const r = this.queries.register(c.query, c.sort, c.special);
+    return r < 0 ? r : this.dirAttr(queryIno(queryKey(c.query, c.sort, c.special)), 0);
   }
 
   readlink(ino: number): string | number {
@@ -282,6 +283,13 @@ export class MusicFs implements FileSystem {
     if (!node) return -errno.ENOENT;
     if (node.kind !== "file") return -errno.EISDIR;
     const t = node.track;
+    const r = this.openTrack(t);
+    // The access log (play counts, "Recently Played"): one message to the main thread per open.
+    if (typeof r !== "number") this.callMain?.({ op: "opened", trackId: t.id, at: Date.now() } satisfies OpenedEvent).catch(() => {});
+    return r;
+  }
+
+  private openTrack(t: Track): OpenReply | number {
     const remote = this.copies.has(t.id) && this.callMain !== undefined;
     if (!this.loc.direct(t)) return remote ? { fh: REMOTE_FH_BASE + t.id, flags: FOPEN_KEEP_CACHE } : -errno.EIO;
     let fd: number;

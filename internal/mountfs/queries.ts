@@ -5,6 +5,7 @@ import type { Database } from "bun:sqlite";
 import { errno } from "../fuse/index.ts";
 import { QueryError, search, type SortKey } from "../search/index.ts";
 import { sanitizeName } from "../vfs/index.ts";
+import { SPECIAL_SQL, type SpecialListing } from "./collections.ts";
 import { queryIno } from "./inodes.ts";
 
 export interface ResultEntry {
@@ -31,12 +32,12 @@ export class QueryRunner {
    * A sort order other than relevance (collections) is part of the key: `query NUL sort`, which
    * no folder name can spell (FUSE names never hold NUL).
    */
-  register(query: string, sort?: SortKey): number {
-    query = queryKey(query, sort);
+  register(query: string, sort?: SortKey, special?: SpecialListing): number {
+    query = queryKey(query, sort, special);
     const ino = queryIno(query);
     if (this.known.get(ino) === query) return 0;
     try {
-      this.run(query, 1);
+      if (!special) this.run(query, 1);
     } catch (e) {
       if (e instanceof QueryError) return -errno.EINVAL;
       throw e;
@@ -72,8 +73,11 @@ export class QueryRunner {
   }
 
   private run(key: string, limit: number): ResultEntry[] {
-    const [query, sort] = key.split("\0") as [string, SortKey | undefined];
-    const { hits } = search(this.db, query, { limit, sort });
+    const [query, sort] = key.split("\0") as [string, string | undefined];
+    const hits =
+      query === "" && sort && sort in SPECIAL_SQL
+        ? (this.db.query(SPECIAL_SQL[sort as SpecialListing]).all(limit) as { id: number; artist: string | null; title: string | null; format: string }[])
+        : search(this.db, query, { limit, sort: sort as SortKey | undefined }).hits;
     const width = Math.max(3, String(hits.length).length);
     return hits.map((t, i) => {
       const ext = (t.format || "bin").toLowerCase();
@@ -84,6 +88,7 @@ export class QueryRunner {
 }
 
 /** The stored key of a query folder (see register). */
-export function queryKey(query: string, sort?: SortKey): string {
+export function queryKey(query: string, sort?: SortKey, special?: SpecialListing): string {
+  if (special) return `\0${special}`;
   return sort && sort !== "relevance" ? `${query}\0${sort}` : query;
 }

@@ -199,6 +199,22 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
     expect(() => fs.readdirSync(path.join(mnt, ".collections", "No Such Collection"))).toThrow(/ENOENT/);
   });
 
+  test("opens are logged: Most Played and Recently Played follow what was opened", async () => {
+    const all = allFiles(mnt).filter((p) => !p.includes("/."));
+    const favourite = all[0];
+    const last = all[all.length - 1];
+    for (let i = 0; i < 12; i++) fs.closeSync(fs.openSync(favourite, "r"));
+    await Bun.sleep(20);
+    fs.closeSync(fs.openSync(last, "r"));
+    const first = (name: string) => {
+      const dir = path.join(mnt, ".collections", name);
+      const entries = fs.readdirSync(dir);
+      return entries.length ? fs.readlinkSync(path.join(dir, entries[0])) : null;
+    };
+    // The log is written in batches (every 2 s), off the read path.
+    expect(await waitFor(() => first("Most Played") === favourite && first("Recently Played") === last, 8000)).toBe(true);
+  });
+
   test("SIGTERM unmounts cleanly", async () => {
     child!.kill("SIGTERM");
     expect(await waitFor(() => child!.exitCode !== null, 10_000)).toBe(true);
