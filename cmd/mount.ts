@@ -5,11 +5,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { defaultCatalogPath, openCatalog, scanConfiguredOrigins, scanLibrary, trackCount } from "../internal/catalog/index.ts";
-import { ConfigError, loadConfig, type MusicFsConfig } from "../internal/config/index.ts";
 import { AccessLog, type OpenedEvent } from "../internal/mountfs/access-log.ts";
 import { startFederation, type Federation } from "../internal/mountfs/federation.ts";
 import { parseQuery, QueryError } from "../internal/search/index.ts";
 import { UsageError } from "../internal/cli/index.ts";
+import { loadConfigOption } from "../internal/cli/config.ts";
 import { runtimePath, startFuse, unmountOnSignals } from "../internal/fuse/index.ts";
 import { sdNotify } from "../internal/mountfs/sd-notify.ts";
 import { catalogBackend, DEFAULT_LISTEN, isLoopback, parseListen, registerMusicfsServices, startServer, type RunningServer } from "../internal/rpc/index.ts";
@@ -33,7 +33,7 @@ export function register(cli: CAC): void {
     .example("musicfs mount --config /etc/musicfs/config.toml --scan /mnt/music")
     .example("ls '/mnt/music/.search/artist:björk year:1990..1999'")
     .action(async (paths: string[], opts: Record<string, unknown>) => {
-      const config = opts.config === undefined ? null : readConfig(String(opts.config));
+      const config = opts.config === undefined ? null : loadConfigOption(String(opts.config), "mount");
       for (const c of config?.collections ?? []) {
         try {
           parseQuery(c.query);
@@ -130,14 +130,6 @@ export function register(cli: CAC): void {
     });
 }
 
-function readConfig(file: string): MusicFsConfig {
-  try {
-    return loadConfig(file, { warn: (m) => process.stderr.write(`musicfs mount: ${m}\n`) });
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
-}
 
 /** The search API of `serve`, in the mount process (FR-17.1). Loopback or a Unix socket only: no token here. */
 async function startApi(listen: string, db: string): Promise<RunningServer> {

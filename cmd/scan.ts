@@ -1,8 +1,8 @@
 // `musicfs scan LIBRARY...`: read tags of every audio file into the catalog (incremental).
 import type { CAC } from "cac";
 import { EXIT_FAILURE, EXIT_OK, startProgress, UsageError, type Progress } from "../internal/cli/index.ts";
+import { loadConfigOption } from "../internal/cli/config.ts";
 import { defaultCatalogPath, openCatalog, scanConfiguredOrigins, scanLibrary, trackCount, type ScanSummary } from "../internal/catalog/index.ts";
-import { ConfigError, loadConfig, type MusicFsConfig } from "../internal/config/index.ts";
 
 export function register(cli: CAC): void {
   cli
@@ -15,7 +15,7 @@ export function register(cli: CAC): void {
     .action(async (libraries: string[], opts: { db?: string; json?: boolean; config?: string }) => {
       const roots = libraries.map(String);
       if (roots.length === 0 && opts.config === undefined) throw new UsageError("scan needs at least one folder, or --config FILE");
-      const config = opts.config === undefined ? null : readConfig(opts.config);
+      const config = opts.config === undefined ? null : loadConfigOption(opts.config, "scan");
       if (opts.db !== undefined && (typeof opts.db !== "string" || opts.db === "")) throw new UsageError("--db needs a path");
       const dbPath = opts.db ?? defaultCatalogPath();
       let db: ReturnType<typeof openCatalog>;
@@ -58,14 +58,6 @@ export function register(cli: CAC): void {
     });
 }
 
-function readConfig(file: string): MusicFsConfig {
-  try {
-    return loadConfig(file, { warn: (m) => process.stderr.write(`musicfs scan: ${m}\n`) });
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
-}
 
 /** The sum of several scans (folders and origins). */
 function total(parts: ScanSummary[]): ScanSummary {

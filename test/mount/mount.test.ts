@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateLibrary, retag, type GeneratedFile } from "../../internal/samplelib/index.ts";
 import { BUN, REPO, tempDir } from "../helpers.ts";
+import { isMounted, sha256, waitFor } from "./helpers.ts";
 
 const skipReason = !fs.existsSync("/dev/fuse") ? "no /dev/fuse" : process.getuid?.() !== 0 ? "not root (the mount test mounts with mount(2))" : "";
 if (skipReason) console.log(`skipping mount tests: ${skipReason}`);
@@ -16,22 +17,6 @@ const db = path.join(work, "catalog.db");
 let files: GeneratedFile[] = [];
 let child: ReturnType<typeof Bun.spawn> | null = null;
 
-function sha256(p: string): string {
-  return new Bun.CryptoHasher("sha256").update(fs.readFileSync(p)).digest("hex");
-}
-
-function isMounted(p: string): boolean {
-  return fs.readFileSync("/proc/self/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === p);
-}
-
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await Bun.sleep(25);
-  }
-  return cond();
-}
 
 beforeAll(async () => {
   if (skipReason) return;

@@ -11,6 +11,7 @@ import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/in
 import { type S3Server, startS3 } from "../../scripts/test-servers/s3.ts";
 import { findSshd, type SshdServer, startSshd } from "../../scripts/test-servers/sshd.ts";
 import { BUN, REPO, tempDir } from "../helpers.ts";
+import { isMounted, type MountDaemon, sha256, startMountDaemon, stopMountDaemon, waitFor } from "./helpers.ts";
 
 const skipReason = !fs.existsSync("/dev/fuse")
   ? "no /dev/fuse"
@@ -28,8 +29,7 @@ const mnt = path.join(work, "mnt");
 const db = path.join(work, "catalog.db");
 const cfgFile = path.join(work, "config.toml");
 let s3: S3Server | null = null;
-let child: ReturnType<typeof Bun.spawn> | null = null;
-let stderr = "";
+let child: MountDaemon | null = null;
 let localFiles: GeneratedFile[] = [];
 let s3Files: GeneratedFile[] = [];
 const env = (): Record<string, string> => ({ MOUNTTEST_S3_ACCESS_KEY_ID: s3!.accessKeyId, MOUNTTEST_S3_SECRET_ACCESS_KEY: s3!.secretAccessKey });
@@ -39,22 +39,6 @@ function cli(args: string[]) {
   return { code: r.exitCode, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
-function sha256(p: string): string {
-  return new Bun.CryptoHasher("sha256").update(fs.readFileSync(p)).digest("hex");
-}
-
-function isMounted(p: string): boolean {
-  return fs.readFileSync("/proc/self/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === p);
-}
-
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await Bun.sleep(25);
-  }
-  return cond();
-}
 
 /** Every file under dir, by path relative to it. */
 function tree(dir: string, base = dir): string[] {
@@ -101,11 +85,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill("SIGTERM");
-    await waitFor(() => child!.exitCode !== null, 5000);
-  }
-  if (isMounted(mnt)) Bun.spawnSync(["umount", "-l", mnt]);
+  await stopMountDaemon(child, mnt);
   await s3?.stop().catch(() => {});
   fs.rmSync(work, { recursive: true, force: true });
 });
@@ -128,13 +108,7 @@ describe.skipIf(skipReason !== "")("mount over a local folder and an S3 bucket",
   });
 
   test("mount --config shows every track once and reads S3 tracks byte-identical", async () => {
-    const p = Bun.spawn([BUN, path.join(REPO, "cmd/musicfs.ts"), "mount", "--db", db, "--config", cfgFile, "--json", mnt], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env() } });
-    child = p;
-    void new Response(p.stderr as ReadableStream).text().then((t) => (stderr = t));
-    const reader = (p.stdout as ReadableStream<Uint8Array>).getReader();
-    const { value } = await reader.read();
-    reader.releaseLock();
-    expect(new TextDecoder().decode(value ?? new Uint8Array())).toContain('"mounted"');
+    child = await startMountDaemon(["--db", db, "--config", cfgFile, mnt], env());
     const listed = tree(mnt).sort();
     const expected = [...localFiles, ...s3Files].map((f) => path.relative(mnt, mountPath(f))).sort();
     expect(listed).toEqual(expected); // the copy on S3 of localFiles[0] does not show twice
@@ -174,14 +148,14 @@ describe.skipIf(skipReason !== "")("mount over a local folder and an S3 bucket",
     expect(Date.now() - t0).toBeLessThan(10_000); // an answer, not a hang
     // Local tracks are unaffected.
     expect(sha256(mountPath(localFiles[1]))).toBe(sha256(localFiles[1].path));
-    expect(child!.exitCode).toBeNull();
+    expect(child!.proc.exitCode).toBeNull();
   }, 30_000);
 
   test("SIGTERM unmounts and closes the origins", async () => {
-    child!.kill("SIGTERM");
-    expect(await waitFor(() => child!.exitCode !== null, 10_000)).toBe(true);
+    child!.proc.kill("SIGTERM");
+    expect(await waitFor(() => child!.proc.exitCode !== null, 10_000)).toBe(true);
     expect(isMounted(mnt)).toBe(false);
-    expect(stderr).not.toContain(s3!.secretAccessKey);
+    expect(child!.log()).not.toContain(s3!.secretAccessKey);
   });
 });
 
@@ -192,9 +166,8 @@ describe.skipIf(skipReason !== "")("failover through the mount", () => {
   const cfg = path.join(dir, "config.toml");
   const catalog = path.join(dir, "catalog.db");
   let srv: S3Server | null = null;
-  let daemon: ReturnType<typeof Bun.spawn> | null = null;
+  let daemon: MountDaemon | null = null;
   let track: GeneratedFile;
-  let log = "";
 
   beforeAll(async () => {
     srv = await startS3();
@@ -214,22 +187,11 @@ describe.skipIf(skipReason !== "")("failover through the mount", () => {
     const e = { MOUNTTEST_S3_ACCESS_KEY_ID: srv.accessKeyId, MOUNTTEST_S3_SECRET_ACCESS_KEY: srv.secretAccessKey };
     const scan = Bun.spawnSync([BUN, path.join(REPO, "cmd/musicfs.ts"), "scan", "--db", catalog, "--config", cfg], { env: { ...process.env, ...e }, stdout: "pipe", stderr: "pipe" });
     expect(scan.exitCode).toBe(0);
-    daemon = Bun.spawn([BUN, path.join(REPO, "cmd/musicfs.ts"), "mount", "--db", catalog, "--config", cfg, "--json", mp], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...e } });
-    void (async () => {
-      for await (const chunk of daemon!.stderr as ReadableStream<Uint8Array>) log += new TextDecoder().decode(chunk);
-    })();
-    const reader = (daemon.stdout as ReadableStream<Uint8Array>).getReader();
-    const { value } = await reader.read();
-    reader.releaseLock();
-    expect(new TextDecoder().decode(value ?? new Uint8Array())).toContain('"mounted"');
+    daemon = await startMountDaemon(["--db", catalog, "--config", cfg, mp], e);
   }, 60_000);
 
   afterAll(async () => {
-    if (daemon && daemon.exitCode === null) {
-      daemon.kill("SIGTERM");
-      await waitFor(() => daemon!.exitCode !== null, 5000);
-    }
-    if (isMounted(mp)) Bun.spawnSync(["umount", "-l", mp]);
+    await stopMountDaemon(daemon, mp);
     await srv?.stop().catch(() => {});
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -257,7 +219,7 @@ describe.skipIf(skipReason !== "")("failover through the mount", () => {
     }
     expect(Buffer.compare(got, want)).toBe(0);
     // The bytes did come from S3 first: the daemon logged the switch to the local copy.
-    expect(await waitFor(() => log.includes("failover from bucket to disk"), 2000)).toBe(true);
+    expect(await waitFor(() => daemon!.log().includes("failover from bucket to disk"), 2000)).toBe(true);
   }, 30_000);
 });
 
@@ -270,7 +232,7 @@ describe.skipIf(skipReason !== "" || noSshd !== "")("mount over SFTP", () => {
   const cfg = path.join(dir, "config.toml");
   const catalog = path.join(dir, "catalog.db");
   let sshd: SshdServer | null = null;
-  let daemon: ReturnType<typeof Bun.spawn> | null = null;
+  let daemon: MountDaemon | null = null;
   let files: GeneratedFile[] = [];
 
   beforeAll(async () => {
@@ -288,22 +250,13 @@ describe.skipIf(skipReason !== "" || noSshd !== "")("mount over SFTP", () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (daemon && daemon.exitCode === null) {
-      daemon.kill("SIGTERM");
-      await waitFor(() => daemon!.exitCode !== null, 5000);
-    }
-    if (isMounted(mp)) Bun.spawnSync(["umount", "-l", mp]);
+    await stopMountDaemon(daemon, mp);
     await sshd?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test("mount --config --scan lists the SSH host's tracks by their tags and reads them byte-identical", async () => {
-    daemon = Bun.spawn([BUN, path.join(REPO, "cmd/musicfs.ts"), "mount", "--db", catalog, "--config", cfg, "--scan", "--json", mp], { stdout: "pipe", stderr: "pipe" });
-    const reader = (daemon.stdout as ReadableStream<Uint8Array>).getReader();
-    const { value } = await reader.read();
-    reader.releaseLock();
-    const line = new TextDecoder().decode(value ?? new Uint8Array());
-    if (!line.includes('"mounted"')) throw new Error(`mount did not start: ${line} ${await new Response(daemon.stderr as ReadableStream).text()}`);
+    daemon = await startMountDaemon(["--db", catalog, "--config", cfg, "--scan", mp]);
     const mountFile = (f: GeneratedFile) => {
       const t = f.tags;
       return path.join(mp, t.artist!, `${t.album} (${t.year}) [${f.format.toUpperCase()}]`, `${String(t.trackNo).padStart(2, "0")} - ${t.title}.${f.format}`);

@@ -1,0 +1,61 @@
+// Shared by the kernel-mount tests: starting and stopping a `musicfs mount` daemon, and the checks
+// a user would run on the result.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { BUN, REPO } from "../helpers.ts";
+
+export function sha256(p: string): string {
+  return new Bun.CryptoHasher("sha256").update(fs.readFileSync(p)).digest("hex");
+}
+
+export function isMounted(p: string): boolean {
+  return fs.readFileSync("/proc/self/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === p);
+}
+
+export async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await Bun.sleep(25);
+  }
+  return cond();
+}
+
+export interface MountDaemon {
+  proc: ReturnType<typeof Bun.spawn>;
+  /** The `--json` ready line. */
+  ready: Record<string, unknown>;
+  /** Everything the daemon wrote to stderr so far. */
+  log(): string;
+}
+
+/** Starts `musicfs mount --json ARGS` and waits for its ready line (throws with its stderr if none). */
+export async function startMountDaemon(args: string[], env: Record<string, string> = {}): Promise<MountDaemon> {
+  const proc = Bun.spawn([BUN, path.join(REPO, "cmd/musicfs.ts"), "mount", "--json", ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  let stderr = "";
+  void (async () => {
+    for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) stderr += new TextDecoder().decode(chunk);
+  })();
+  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+  let line = "";
+  while (!line.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    line += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  if (!line.includes('"mounted"')) {
+    await proc.exited;
+    throw new Error(`mount did not start: ${line} ${stderr}`);
+  }
+  return { proc, ready: JSON.parse(line.split("\n")[0]), log: () => stderr };
+}
+
+/** SIGTERM, wait for the exit, and make sure nothing stays mounted at `mountpoint`. */
+export async function stopMountDaemon(d: MountDaemon | null, mountpoint: string): Promise<void> {
+  if (d && d.proc.exitCode === null) {
+    d.proc.kill("SIGTERM");
+    await waitFor(() => d.proc.exitCode !== null, 5000);
+  }
+  if (isMounted(mountpoint)) Bun.spawnSync(["umount", "-l", mountpoint]);
+}
