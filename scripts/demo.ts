@@ -75,7 +75,7 @@ try {
   await server.exited;
 }
 
-step("musicfs mount (the library by tags, with /.search folders)");
+step("musicfs mount (the library by tags, with /.search and /.collections folders)");
 const canMount = fs.existsSync("/dev/fuse") && process.getuid?.() === 0;
 if (!canMount) console.log("skipped: mounting needs /dev/fuse and root here (non-root uses fusermount3 from the fuse3 package)");
 else {
@@ -92,6 +92,9 @@ else {
     const q = path.join(mnt, ".search", "format:flac year:1990..2030");
     console.log(`\n$ ls '${path.relative(work, q)}'`);
     await $`/bin/ls -l ${q}`.nothrow();
+    const c = path.join(mnt, ".collections");
+    console.log(`\n$ ls '${path.relative(work, c)}'`);
+    await $`/bin/ls ${c}`.nothrow();
   } finally {
     m.kill("SIGTERM");
     await m.exited;
