@@ -7,6 +7,8 @@ import * as path from "node:path";
 import { defaultCatalogPath, openCatalog, scanConfiguredOrigins, scanLibrary, trackCount } from "../internal/catalog/index.ts";
 import { AccessLog, type OpenedEvent } from "../internal/mountfs/access-log.ts";
 import { startFederation, type Federation } from "../internal/mountfs/federation.ts";
+import { Locations } from "../internal/mountfs/locations.ts";
+import { Prefetcher } from "../internal/mountfs/prefetch.ts";
 import { parseQuery, QueryError } from "../internal/search/index.ts";
 import { UsageError } from "../internal/cli/index.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
@@ -83,11 +85,15 @@ export function register(cli: CAC): void {
       const fed: Federation | null = config ? await startFederation(config, { log: (line) => process.stderr.write(`musicfs mount: ${line}\n`) }) : null;
       const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins, collections: config?.collections };
       const started = performance.now();
-      const accessLog = new AccessLog(openCatalog(db));
+      const logDb = openCatalog(db);
+      const accessLog = new AccessLog(logDb);
+      // Remote tracks: the next track of an album is read into the cache while this one plays.
+      const prefetch = fed ? new Prefetcher(logDb, new Locations(fed.origins), fed.reader) : null;
       const m = await startFuse({
         onCall: (req) => {
           if ((req as OpenedEvent)?.op === "opened") {
             accessLog.record(req as OpenedEvent);
+            prefetch?.onOpened((req as OpenedEvent).trackId);
             return Promise.resolve(null);
           }
           if (fed) return fed.onCall(req);
