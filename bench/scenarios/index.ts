@@ -6,6 +6,7 @@ import { chunkFile } from "./chunk-file.ts";
 import { hash } from "./hash.ts";
 import { helpLatency } from "./help-latency.ts";
 import { memcpy } from "./memcpy.ts";
+import { mount } from "./mount.ts";
 import { reuse } from "./reuse.ts";
 import { searchRpc } from "./search-rpc.ts";
 import { scan } from "./scan.ts";
@@ -17,5 +18,6 @@ export function defaultRegistry(): ScenarioRegistry {
     .register(scan)
     .register(searchRpc)
     .register(rpcConcurrency)
-    .register(sync);
+    .register(sync)
+    .register(mount);
 }
