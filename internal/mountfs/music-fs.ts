@@ -7,7 +7,7 @@
 import type { Database } from "bun:sqlite";
 import * as fs from "node:fs";
 import { allTracks, openCatalog, type Track } from "../catalog/index.ts";
-import { errno, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs, type WorkerInfo } from "../fuse/index.ts";
+import { errno, FOPEN_CACHE_DIR, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs, type WorkerInfo } from "../fuse/index.ts";
 import type { TrackRef } from "../origins/index.ts";
 import { DEFAULT_TEMPLATE, VfsTree, type VfsNode } from "../vfs/index.ts";
 import { collectionsByName, type CollectionDef } from "./collections.ts";
@@ -72,6 +72,9 @@ export class MusicFs implements FileSystem {
   /** Tracks read through the main thread, by catalog id: every copy, the preferred first. */
   private readonly copies = new Map<number, Track[]>();
   private readonly callMain?: (request: unknown) => Promise<unknown>;
+  /** Bumped by every tree build; dirListedIn: the build a folder was last opened from. */
+  private treeVersion = 0;
+  private readonly dirListedIn = new Map<number, number>();
   /** /.collections/ by folder name; rebuilt with the tree (decades follow the catalog). */
   private collections = new Map<string, CollectionDef>();
 
@@ -100,6 +103,7 @@ export class MusicFs implements FileSystem {
       if (g.length > 1 || !this.loc.direct(g[0])) this.copies.set(g[0].id, g);
     }
     this.collections = collectionsByName(this.db, this.opts.collections ?? []);
+    this.treeVersion++;
     return VfsTree.build(shown.map(withFormat), this.opts.template ?? DEFAULT_TEMPLATE);
   }
 
@@ -219,7 +223,11 @@ export class MusicFs implements FileSystem {
       const node = this.tree.node(ino);
       if (!node) return -errno.ENOENT;
       if (node.kind !== "dir") return -errno.ENOTDIR;
-      return { fh: 0 };
+      // The kernel may keep this folder's listing (CACHE_DIR) and reuse it on the next open
+      // (KEEP_CACHE) while the tree is the one it was listed from; after a rebuild it lists again.
+      const keep = this.dirListedIn.get(ino) === this.treeVersion;
+      this.dirListedIn.set(ino, this.treeVersion);
+      return { fh: 0, flags: FOPEN_CACHE_DIR | (keep ? FOPEN_KEEP_CACHE : 0) };
     }
     if (kind === "search-root" || kind === "collections-root") return { fh: 0 };
     if (kind === "query") {

@@ -3,8 +3,6 @@
 const FORBIDDEN = /[\/\\:*?"<>|\x00-\x1f\x7f]/g;
 export const NAME_MAX_BYTES = 255;
 
-const utf8 = new TextEncoder();
-
 /**
  * `/ \ : * ? " < > |`, NUL and control characters become "_"; ends are trimmed; "." and ".." and
  * the empty name are replaced; names over 255 UTF-8 bytes are shortened with a stable suffix
@@ -18,7 +16,8 @@ export function sanitizeName(raw: string): string {
 }
 
 export function byteLength(s: string): number {
-  return utf8.encode(s).length;
+  // Counted without encoding: a tree build measures every name (500 000 at 100 k tracks).
+  return Buffer.byteLength(s, "utf8");
 }
 
 /** Shortens a name to at most 255 bytes: "<prefix>~<8 hex>.<ext>", cut on a character boundary. */

@@ -200,6 +200,19 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
     expect(await waitFor(() => first("Most Played") === favourite && first("Recently Played") === last, 8000)).toBe(true);
   });
 
+  test("a folder listed before a rescan lists the tracks the rescan added (the kernel's cached listing is dropped)", async () => {
+    const t = files.find((f) => !f.malformed && !f.hostile && f.format === "flac")!;
+    const album = path.join(mnt, t.tags.artist!, `${t.tags.album} (${t.tags.year}) [FLAC]`);
+    const before = fs.readdirSync(album);
+    expect(fs.readdirSync(album)).toEqual(before); // listed twice: cached by the kernel now
+    const copy = path.join(path.dirname(t.path), "bonus.flac");
+    fs.copyFileSync(t.path, copy);
+    await retag(copy, { title: "Bonus Track", trackNo: 99 });
+    const scan = Bun.spawnSync([BUN, path.join(REPO, "cmd/musicfs.ts"), "scan", "--db", db, lib], { stdout: "pipe", stderr: "pipe" });
+    expect(scan.exitCode).toBe(0);
+    expect(await waitFor(() => fs.readdirSync(album).includes("99 - Bonus Track.flac"), 5000)).toBe(true);
+  });
+
   test("SIGTERM unmounts cleanly", async () => {
     child!.kill("SIGTERM");
     expect(await waitFor(() => child!.exitCode !== null, 10_000)).toBe(true);
