@@ -163,9 +163,11 @@ export const searchRpc = defineScenario<State>({
   description: "Search latency through gRPC against a synthetic catalog, per query type",
   metrics,
   size: { full: 100_000, quick: 20_000, unit: "tracks" },
-  repeat: { full: 5, quick: 3 },
+  // Quick runs take 5 repetitions: with 3, one slow tail (the VM's CPU steal) moved the median
+  // p95 of the enforced word query across its 5 ms limit.
+  repeat: { full: 5, quick: 5 },
   warmup: { full: 1, quick: 1 },
-  budgetMs: { full: 30_000, quick: 6_000 },
+  budgetMs: { full: 30_000, quick: 10_000 },
   async setup(ctx) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "musicfs-bench-search-"));
     const t0 = performance.now();
