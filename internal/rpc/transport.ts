@@ -53,6 +53,8 @@ export function createDualServer(handler: RequestHandler, onError: (where: strin
   });
 
   const server = net.createServer((sock) => {
+    // A reply is several small writes (HEADERS, DATA, trailers): never hold one back for an ACK.
+    sock.setNoDelay(true);
     sockets.add(sock);
     sock.on("close", () => sockets.delete(sock));
     sock.on("error", () => sock.destroy());
