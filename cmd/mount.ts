@@ -14,7 +14,7 @@ import { UsageError } from "../internal/cli/index.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
 import { runtimePath, startFuse, unmountOnSignals } from "../internal/fuse/index.ts";
 import { sdNotify } from "../internal/mountfs/sd-notify.ts";
-import { catalogBackend, DEFAULT_LISTEN, isLoopback, parseListen, registerMusicfsServices, startServer, type RunningServer } from "../internal/rpc/index.ts";
+import { catalogBackend, DEFAULT_LISTEN, isLoopback, originsBackend, parseListen, registerMusicfsServices, startServer, type OriginsBackend, type RunningServer } from "../internal/rpc/index.ts";
 import type { MusicFsOptions } from "../internal/mountfs/music-fs.ts";
 import { compileTemplate, DEFAULT_TEMPLATE, TemplateError } from "../internal/vfs/index.ts";
 
@@ -106,7 +106,7 @@ export function register(cli: CAC): void {
         onStaleCleared: (mp) => process.stderr.write(`musicfs mount: cleared a stale mount at ${mp}\n`),
       });
       const ms = performance.now() - started;
-      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db);
+      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db, fed && config ? originsBackend(config, fed.router, logDb, fed.reader) : undefined);
       let stopping: Promise<void> | null = null;
       const stopApi = () =>
         (stopping ??= (async () => {
@@ -138,7 +138,7 @@ export function register(cli: CAC): void {
 
 
 /** The search API of `serve`, in the mount process (FR-17.1). Loopback or a Unix socket only: no token here. */
-async function startApi(listen: string, db: string): Promise<RunningServer> {
+async function startApi(listen: string, db: string, origins?: OriginsBackend): Promise<RunningServer> {
   let addr;
   try {
     addr = parseListen(listen);
@@ -147,7 +147,7 @@ async function startApi(listen: string, db: string): Promise<RunningServer> {
   }
   if (!isLoopback(addr)) throw new UsageError(`--serve ${listen}: mount serves the API on loopback or a Unix socket only; use 'musicfs serve' with a token to expose it`);
   const backend = catalogBackend(openCatalog(db, { readonly: true }));
-  return startServer({ listen, services: (router) => registerMusicfsServices(router, { backend }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
+  return startServer({ listen, services: (router) => registerMusicfsServices(router, { backend, origins }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
 }
 
 /** A stale mount (its daemon was killed) answers ENOTCONN; startFuse clears it. */

@@ -5,7 +5,12 @@ import * as path from "node:path";
 import { openCatalog } from "../internal/catalog/index.ts";
 import { EXIT_FAILURE, UsageError } from "../internal/cli/index.ts";
 import { registerSyncService } from "../internal/sync/index.ts";
-import { catalogBackend, DEFAULT_LISTEN, isLoopback, parseListen, registerMusicfsServices, startServer, type SearchBackend } from "../internal/rpc/index.ts";
+import { catalogBackend, DEFAULT_LISTEN, isLoopback, originsBackend, parseListen, registerMusicfsServices, startServer, type OriginsBackend, type SearchBackend } from "../internal/rpc/index.ts";
+import { CachedReader } from "../internal/cas/cached-reader.ts";
+import { ChunkStore } from "../internal/cas/store.ts";
+import { loadConfigOption } from "../internal/cli/config.ts";
+import type { MusicFsConfig } from "../internal/config/index.ts";
+import { createRouter, type TrackRef } from "../internal/origins/index.ts";
 
 const PROTOCOLS = ["grpc", "grpc-web", "connect"];
 
@@ -18,6 +23,7 @@ export function register(cli: CAC): void {
     .option("--export <name=path>", "Offer a folder for `musicfs sync` as musicfs://HOST:PORT/NAME (repeatable)")
     .option("--json", "Print the ready line as one JSON object")
     .option("--access-log", "Log one line per call to stderr")
+    .option("--config <file>", "Origins and chunk cache from this TOML config: ListOrigins, GetOriginHealth, GetCacheStats and ClearCache answer from them (health checked every check_interval_secs)")
     .example("musicfs serve --db ~/.local/share/musicfs/catalog.db")
     .example("MUSICFS_TOKEN=$(openssl rand -hex 16) musicfs serve --listen 0.0.0.0:50051 --db catalog.db")
     .example("musicfs serve --listen unix:/run/musicfs.sock")
@@ -39,6 +45,7 @@ export function register(cli: CAC): void {
       const dbPath = opts.db === undefined ? undefined : String(opts.db);
       const backend = dbPath === undefined ? undefined : await openCatalogBackend(dbPath);
       const log = (line: string) => process.stderr.write(`musicfs serve: ${line}\n`);
+      const origins = opts.config === undefined ? undefined : await startOrigins(loadConfigOption(String(opts.config), "serve"), dbPath, log);
 
       let stopping = false;
       const server = await startServer({
@@ -55,6 +62,7 @@ export function register(cli: CAC): void {
             // reach the owner-only Unix socket; any local user can reach a loopback port.
             allowShutdown: addr.kind === "unix" || token !== undefined,
             onShutdown: () => void stop("Shutdown RPC"),
+            origins: origins?.backend,
           });
           if (Object.keys(exports).length > 0) registerSyncService(router, { exports, token });
         },
@@ -72,6 +80,7 @@ export function register(cli: CAC): void {
         stopping = true;
         log(`${why}: draining and stopping`);
         await server.close();
+        await origins?.close();
         log("stopped");
         process.exit(0);
       }
@@ -80,7 +89,7 @@ export function register(cli: CAC): void {
 
       const tracks = backend ? await backend.trackCount() : null;
       if (opts.json) {
-        const ready = { event: "ready", address: server.address, protocols: PROTOCOLS, auth: token ? "token" : "none", catalog: dbPath ?? null, tracks, exports: Object.keys(exports), pid: process.pid };
+        const ready = { event: "ready", address: server.address, protocols: PROTOCOLS, auth: token ? "token" : "none", catalog: dbPath ?? null, tracks, exports: Object.keys(exports), origins: origins ? origins.backend.list().length : null, pid: process.pid };
         process.stdout.write(JSON.stringify(ready) + "\n");
       } else {
         const catalog = dbPath ? `catalog ${dbPath} (${tracks} tracks)` : "no catalog (Search answers UNAVAILABLE; pass --db)";
@@ -121,6 +130,30 @@ function parseExports(specs: string[]): Record<string, string> {
     out[name] = path.resolve(dir);
   }
   return out;
+}
+
+/**
+ * The router of the config's origins (one health check before answering, then periodic ones) and
+ * its chunk cache, unless a mount holds that cache (one owner per cache directory): then the cache
+ * methods say to ask the mount's own API.
+ */
+async function startOrigins(config: MusicFsConfig, dbPath: string | undefined, log: (line: string) => void): Promise<{ backend: OriginsBackend; close(): Promise<void> }> {
+  const router = createRouter(config, { warn: log });
+  await router.checkHealth();
+  router.start();
+  let why: string | undefined;
+  const store = ChunkStore.tryOpen({ dir: path.join(config.cacheDir, "cache"), maxBytes: config.cache.maxBytes }, (m) => (why = m));
+  if (why) log(why.includes("in use") ? `${why}; GetCacheStats and ClearCache are answered by that mount's API (mount --serve)` : why);
+  const reader = store ? new CachedReader<TrackRef>(router, store) : null;
+  const db = dbPath ? openCatalog(dbPath, { readonly: true }) : null;
+  return {
+    backend: originsBackend(config, router, db, reader, why),
+    async close() {
+      await router.close();
+      store?.close();
+      db?.close();
+    },
+  };
 }
 
 /** Opens an existing catalog read-only (serve never writes it; a scanner may, thanks to WAL). */

@@ -7,3 +7,4 @@ export { parseListen, isLoopback, DEFAULT_LISTEN, type ListenAddress } from "./l
 export { tokenMatches } from "./auth.ts";
 export { HealthState } from "./health.ts";
 export { catalogBackend, ftsSearch, trackInfo, type CatalogSearch } from "./catalog-backend.ts";
+export { originsBackend, type OriginsBackend, type CacheHandle } from "./origins-backend.ts";

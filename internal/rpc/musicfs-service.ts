@@ -1,12 +1,21 @@
 // musicfs.v1.MusicFS and musicfs.v1.MetadataService. Search, SearchStream, GetStatus and
-// Shutdown are real; the methods of subsystems that do not exist yet (origins, chunk cache, event
-// bus, metadata overlay) answer UNIMPLEMENTED with a message naming the missing piece, never
-// made-up numbers that a client could mistake for a healthy system.
+// Shutdown are real; ListOrigins, GetOriginHealth, GetCacheStats and ClearCache are real when the
+// process has origins (`--config`). Methods of subsystems that do not exist yet (event bus,
+// metadata overlay) answer UNIMPLEMENTED with a message naming the missing piece, never made-up
+// numbers that a client could mistake for a healthy system.
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import pkg from "../../package.json" with { type: "json" };
 import {
+  CacheStatsSchema,
+  ClearCacheResponseSchema,
   EmptySchema,
+  HealthStatus,
+  OriginHealthResponseSchema,
+  OriginInfoSchema,
+  OriginsResponseSchema,
+  OriginStatusSchema,
+  TierStatsSchema,
   MetadataResponseSchema,
   MetadataService,
   MountState,
@@ -18,6 +27,7 @@ import {
   type StatusResponse,
 } from "../../proto/gen/musicfs/v1/musicfs_pb.ts";
 import type { SearchBackend, SearchHit } from "./backend.ts";
+import type { OriginHealth, OriginsBackend } from "./origins-backend.ts";
 import { requireBackend, SEARCH_DEADLINE_MS, searchWithDeadline, validateSearch } from "./search.ts";
 
 export interface MusicfsServiceOptions {
@@ -33,6 +43,20 @@ export interface MusicfsServiceOptions {
    */
   onShutdown?: (req: { graceful: boolean; timeoutSecs: number }) => void;
   allowShutdown?: boolean;
+  /** Origins and chunk cache (`--config`). Absent: their methods are UNIMPLEMENTED. */
+  origins?: OriginsBackend;
+}
+
+const HEALTH: Record<OriginHealth, HealthStatus> = {
+  healthy: HealthStatus.HEALTH_HEALTHY,
+  degraded: HealthStatus.HEALTH_DEGRADED,
+  unhealthy: HealthStatus.HEALTH_UNHEALTHY,
+  unknown: HealthStatus.HEALTH_UNKNOWN,
+};
+
+function requireCache(o: OriginsBackend) {
+  if (!o.cache) throw new ConnectError(`no chunk cache in this process: ${o.cacheUnavailable ?? "none configured"}`, Code.FailedPrecondition);
+  return o.cache;
 }
 
 /**
@@ -99,7 +123,7 @@ export function musicfsService(opts: MusicfsServiceOptions): Partial<ServiceImpl
         state: MountState.MOUNT_UNKNOWN,
         ...extra,
         filesIndexed: BigInt(tracks),
-        origins: [],
+        origins: (opts.origins?.list() ?? []).map((o) => create(OriginStatusSchema, { id: o.id, originType: o.type, health: HEALTH[o.health], filesCount: BigInt(o.filesCount) })),
       });
     },
 
@@ -114,14 +138,58 @@ export function musicfsService(opts: MusicfsServiceOptions): Partial<ServiceImpl
       return create(EmptySchema);
     },
 
-    getCacheStats: () => unimplemented("GetCacheStats", "the local chunk cache"),
-    clearCache: () => unimplemented("ClearCache", "the local chunk cache"),
+    getCacheStats() {
+      if (!opts.origins) unimplemented("GetCacheStats", "the local chunk cache (start with --config)");
+      const s = requireCache(opts.origins).getCacheStats();
+      const lookups = s.hits + s.misses;
+      return create(CacheStatsSchema, {
+        totalSizeBytes: BigInt(s.maxBytes),
+        usedSizeBytes: BigInt(s.sizeBytes),
+        sizeLimitBytes: BigInt(s.maxBytes),
+        chunkCount: BigInt(s.chunks),
+        // Blocks are stored by content: identical blocks of several copies are one chunk.
+        chunksUnique: BigInt(s.chunks),
+        dedupRatio: 1,
+        hitCount: BigInt(s.hits),
+        missCount: BigInt(s.misses),
+        hitRatio: lookups > 0 ? s.hits / lookups : 0,
+        l3Chunks: create(TierStatsSchema, { entries: BigInt(s.chunks), sizeBytes: BigInt(s.sizeBytes), hits: BigInt(s.hits), misses: BigInt(s.misses) }),
+      });
+    },
+    clearCache(req) {
+      if (!opts.origins) unimplemented("ClearCache", "the local chunk cache (start with --config)");
+      const cache = requireCache(opts.origins);
+      if (req.originId) {
+        throw new ConnectError("ClearCache by origin is not supported: cached blocks are stored by content and shared by every copy of a track; clear the whole cache", Code.InvalidArgument);
+      }
+      const before = cache.getCacheStats();
+      // There is no separate metadata cache (tags live in the catalog): clear_metadata alone clears nothing.
+      if (req.clearMetadata && !req.clearChunks) return create(ClearCacheResponseSchema, {});
+      cache.clearCache();
+      return create(ClearCacheResponseSchema, { bytesCleared: BigInt(before.sizeBytes), chunksCleared: BigInt(before.chunks) });
+    },
     // Streaming stubs: generators so the error travels as a proper stream status.
     async *prefetch() {
       unimplemented("Prefetch", "the local chunk cache");
     },
-    listOrigins: () => unimplemented("ListOrigins", "the origins subsystem (local/NFS/SMB/S3/SFTP backends)"),
-    getOriginHealth: () => unimplemented("GetOriginHealth", "the origins subsystem (health monitor)"),
+    listOrigins() {
+      if (!opts.origins) unimplemented("ListOrigins", "the origins subsystem (start with --config)");
+      return create(OriginsResponseSchema, {
+        origins: opts.origins.list().map((o) =>
+          create(OriginInfoSchema, {
+            id: o.id, originType: o.type, displayName: o.displayName, rootPath: o.rootPath, health: HEALTH[o.health],
+            filesCount: BigInt(o.filesCount), totalSizeBytes: BigInt(o.totalSizeBytes),
+          }),
+        ),
+      });
+    },
+    async getOriginHealth(req) {
+      if (!opts.origins) unimplemented("GetOriginHealth", "the origins subsystem (start with --config)");
+      if (!req.originId) throw new ConnectError("origin_id is required", Code.InvalidArgument);
+      const p = await opts.origins.probe(req.originId);
+      if (!p) throw new ConnectError(`no origin with id ${JSON.stringify(req.originId)}`, Code.NotFound);
+      return create(OriginHealthResponseSchema, { originId: p.id, status: HEALTH[p.health], message: p.message, lastCheckSecs: BigInt(p.lastCheckSecs) });
+    },
     async *rescanOrigin() {
       unimplemented("RescanOrigin", "the origins subsystem (scanner)");
     },

@@ -118,7 +118,7 @@ describe.skipIf(skipReason !== "")("mount over a local folder and an S3 bucket",
   });
 
   test("mount --config shows every track once and reads S3 tracks byte-identical", async () => {
-    child = await startMountDaemon(["--db", db, "--config", cfgFile, mnt], env());
+    child = await startMountDaemon(["--db", db, "--config", cfgFile, "--serve", "127.0.0.1:0", mnt], env());
     const listed = tree(mnt).sort();
     const expected = [...localFiles, ...s3Files].map((f) => path.relative(mnt, mountPath(f))).sort();
     expect(listed).toEqual(expected); // the copy on S3 of localFiles[0] does not show twice
@@ -167,6 +167,41 @@ describe.skipIf(skipReason !== "")("mount over a local folder and an S3 bucket",
     expect(sha256(mountPath(localFiles[1]))).toBe(sha256(localFiles[1].path));
     expect(child!.proc.exitCode).toBeNull();
   }, 30_000);
+
+  test("the mount's API reports origins, their health and the chunk cache (Connect JSON via fetch and curl)", async () => {
+    const api = String(child!.ready.api);
+    const call = async (method: string, body: object) => {
+      const res = await fetch(`${api}/musicfs.v1.MusicFS/${method}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const text = await res.text();
+      expect(text).not.toContain(s3!.secretAccessKey);
+      return { status: res.status, json: JSON.parse(text) };
+    };
+    const list = await call("ListOrigins", {});
+    expect(list.status).toBe(200);
+    const byId = Object.fromEntries((list.json.origins as { id: string }[]).map((o) => [o.id, o]));
+    expect(byId.disk).toMatchObject({ originType: "local", rootPath: localLib, health: "HEALTH_HEALTHY", filesCount: String(localFiles.length) });
+    expect(byId.bucket).toMatchObject({ originType: "s3", rootPath: "s3://music/lib/", filesCount: String(s3Files.length + 1) });
+    // S3 was stopped by the previous test: a fresh probe says so, with the reason.
+    const health = await call("GetOriginHealth", { originId: "bucket" });
+    expect(health.json).toMatchObject({ originId: "bucket", status: "HEALTH_UNHEALTHY" });
+    expect(String(health.json.message)).toMatch(/refused|ECONNREFUSED|connect/i);
+    expect((await call("GetOriginHealth", { originId: "disk" })).json.status).toBe("HEALTH_HEALTHY");
+    const unknown = await call("GetOriginHealth", { originId: "nope" });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.code).toBe("not_found");
+    // The cache: S3 tracks were read (misses), then read again from the cache (hits).
+    const stats = (await call("GetCacheStats", {})).json;
+    expect(Number(stats.chunkCount)).toBeGreaterThan(0);
+    expect(Number(stats.hitCount)).toBeGreaterThan(0);
+    expect(Number(stats.missCount)).toBeGreaterThan(0);
+    expect(Number(stats.usedSizeBytes)).toBeLessThanOrEqual(Number(stats.sizeLimitBytes));
+    // curl, as an operator would.
+    const curl = Bun.spawnSync(["curl", "-sS", "-H", "content-type: application/json", "-d", "{}", `${api}/musicfs.v1.MusicFS/ClearCache`], { stdout: "pipe", stderr: "pipe" });
+    if (curl.exitCode !== 0 && !Bun.which("curl")) console.log("curl not installed: ClearCache checked with fetch only");
+    const cleared = curl.exitCode === 0 ? JSON.parse(curl.stdout.toString()) : (await call("ClearCache", {})).json;
+    expect(Number(cleared.chunksCleared)).toBe(Number(stats.chunkCount));
+    expect(Number((await call("GetCacheStats", {})).json.chunkCount ?? 0)).toBe(0);
+  });
 
   test("SIGTERM unmounts and closes the origins", async () => {
     child!.proc.kill("SIGTERM");
