@@ -7,6 +7,7 @@ import { hash } from "./hash.ts";
 import { helpLatency } from "./help-latency.ts";
 import { memcpy } from "./memcpy.ts";
 import { mount } from "./mount.ts";
+import { mountOrigins } from "./mount-origins.ts";
 import { reuse } from "./reuse.ts";
 import { searchRpc } from "./search-rpc.ts";
 import { scan } from "./scan.ts";
@@ -19,5 +20,6 @@ export function defaultRegistry(): ScenarioRegistry {
     .register(searchRpc)
     .register(rpcConcurrency)
     .register(sync)
-    .register(mount);
+    .register(mount)
+    .register(mountOrigins);
 }

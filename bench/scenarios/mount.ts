@@ -64,7 +64,7 @@ function ddRead(file: string, expectBytes: number): number {
 }
 
 /** Reads the whole file with 1 MiB read(2)s; MB/s. */
-function readAll(file: string, buf: Uint8Array, expectBytes: number): number {
+export function readAll(file: string, buf: Uint8Array, expectBytes: number): number {
   const t0 = Bun.nanoseconds();
   const fd = fs.openSync(file, "r");
   let total = 0;
@@ -142,9 +142,10 @@ export interface MountChild {
  * line; on failure the child is stopped and the error carries its stderr (kept in a file so a
  * chatty daemon can never block on a full pipe).
  */
-export async function startMount(argv: string[], db: string, mountpoint: string, stderrFile: string): Promise<MountChild> {
+export async function startMount(argv: string[], db: string, mountpoint: string, stderrFile: string, extra: string[] = []): Promise<MountChild & { ready: Record<string, unknown> }> {
   const t0 = Bun.nanoseconds();
-  const proc = Bun.spawn([...argv, "mount", "--db", db, "--json", mountpoint], { stdout: "pipe", stderr: Bun.file(stderrFile), stdin: "ignore" });
+  // env given explicitly: Bun's default is the environment the process started with, not process.env now.
+  const proc = Bun.spawn([...argv, "mount", "--db", db, "--json", ...extra, mountpoint], { stdout: "pipe", stderr: Bun.file(stderrFile), stdin: "ignore", env: { ...process.env } });
   const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
   let text = "";
   try {
@@ -162,7 +163,7 @@ export async function startMount(argv: string[], db: string, mountpoint: string,
     const line = text.split("\n")[0];
     if (!line.includes('"mounted"')) throw new Error(`musicfs mount did not start: ${line || "(no output)"} ${readStderr(stderrFile)}`);
     const ready = JSON.parse(line) as { ms: number };
-    return { proc, mountpoint, readyWall, readyDaemon: ready.ms, t0 };
+    return { proc, mountpoint, readyWall, readyDaemon: ready.ms, t0, ready };
   } catch (e) {
     await stopMount({ proc, mountpoint });
     throw e;
@@ -219,7 +220,7 @@ interface State {
 }
 
 /** Why the scenario cannot run here, or "". */
-function cannotMount(): string {
+export function cannotMount(): string {
   if (process.platform !== "linux") return "needs Linux (FUSE)";
   if (!fs.existsSync("/dev/fuse")) return "needs /dev/fuse";
   if (process.getuid?.() !== 0) return "needs root (the bench mounts with mount(2) and drops page cache per file)";
@@ -232,7 +233,7 @@ function cannotMount(): string {
  * dist/musicfs when it is newer than the sources, else cmd/musicfs.ts from source (a stale build
  * may not even open this checkout's catalog: schema versions move).
  */
-function musicfsArgv(ctx: { note(t: string): void }): string[] {
+export function musicfsArgv(ctx: { note(t: string): void }): string[] {
   const bin = findMusicfsBinary();
   const explicit = bin !== undefined && (bin === process.execPath || bin === process.env.MUSICFS_BIN);
   if (bin && (explicit || newestSource() <= fs.statSync(bin).mtimeMs)) {

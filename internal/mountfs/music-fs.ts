@@ -46,6 +46,9 @@ export interface RemoteReadRequest {
  * worker can serve any handle (descriptors, the other kind, are far below it).
  */
 const REMOTE_FH_BASE = 2 ** 48;
+/** Remote reads go to the main thread in aligned blocks of this size; a worker keeps the last few. */
+const REMOTE_BLOCK = 1 << 20;
+const REMOTE_BLOCKS_KEPT = 8;
 
 const S_IFDIR = 0o040000;
 const S_IFREG = 0o100000;
@@ -72,6 +75,8 @@ export class MusicFs implements FileSystem {
   /** Tracks read through the main thread, by catalog id: every copy, the preferred first. */
   private readonly copies = new Map<number, Track[]>();
   private readonly callMain?: (request: unknown) => Promise<unknown>;
+  /** Recent remote blocks of this worker (LRU by insertion order), see remoteBlock. */
+  private readonly blocks = new Map<string, Promise<Uint8Array>>();
   /** Bumped by every tree build; dirListedIn: the build a folder was last opened from. */
   private treeVersion = 0;
   private readonly dirListedIn = new Map<number, number>();
@@ -339,14 +344,52 @@ export class MusicFs implements FileSystem {
       copies = node?.kind === "file" ? this.copies.get(node.track.id) : undefined;
     }
     if (!copies || !this.callMain) return -errno.EIO;
-    const req: RemoteReadRequest = { op: "read", ref: this.loc.trackRef(copies), offset, size };
-    return this.callMain(req).then(
-      (v) => v as Uint8Array,
+    const t = copies[0];
+    const end = Math.min(offset + size, t.size);
+    if (offset >= end) return new Uint8Array(0);
+    const ref = this.loc.trackRef(copies);
+    const first = Math.floor(offset / REMOTE_BLOCK);
+    const last = Math.floor((end - 1) / REMOTE_BLOCK);
+    const parts: Promise<Uint8Array>[] = [];
+    for (let i = first; i <= last; i++) parts.push(this.remoteBlock(t, ref, i));
+    return Promise.all(parts).then(
+      (blocks) => {
+        if (blocks.length === 1) return blocks[0].subarray(offset - first * REMOTE_BLOCK, end - first * REMOTE_BLOCK);
+        const out = new Uint8Array(end - offset);
+        blocks.forEach((b, k) => {
+          const bs = (first + k) * REMOTE_BLOCK;
+          const from = Math.max(offset, bs);
+          const to = Math.min(end, bs + b.length);
+          if (to > from) out.set(b.subarray(from - bs, to - bs), from - offset);
+        });
+        return out;
+      },
       (e) => {
-        logError(`read ${copies[0].path}`, e);
+        logError(`read ${t.path}`, e);
         return -errno.errnoOf(e);
       },
     );
+  }
+
+  /**
+   * One aligned 1 MiB block of a remote track, kept in this worker for the kernel's next requests:
+   * it splits a sequential read into 128-256 KiB requests, and each one asking the main thread
+   * would cost a round trip of messages (the main thread's cache works in the same 1 MiB blocks).
+   */
+  private remoteBlock(t: Track, ref: TrackRef, idx: number): Promise<Uint8Array> {
+    const key = `${t.id}:${t.size}:${t.mtimeMs}:${idx}`;
+    const hit = this.blocks.get(key);
+    if (hit) {
+      this.blocks.delete(key);
+      this.blocks.set(key, hit);
+      return hit;
+    }
+    const req: RemoteReadRequest = { op: "read", ref, offset: idx * REMOTE_BLOCK, size: REMOTE_BLOCK };
+    const p = this.callMain!(req).then((v) => v as Uint8Array);
+    p.catch(() => this.blocks.delete(key));
+    this.blocks.set(key, p);
+    while (this.blocks.size > REMOTE_BLOCKS_KEPT) this.blocks.delete(this.blocks.keys().next().value!);
+    return p;
   }
 
   release(_ino: number, fh: number): number {
