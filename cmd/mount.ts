@@ -4,9 +4,9 @@ import type { CAC } from "cac";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { defaultCatalogPath, openCatalog, scanConfiguredOrigins, scanLibrary, trackCount } from "../internal/catalog/index.ts";
+import { defaultCatalogPath, openCatalog, scanLibrary } from "../internal/catalog/index.ts";
 import { AccessLog, type OpenedEvent } from "../internal/mountfs/access-log.ts";
-import { startFederation, type Federation } from "../internal/mountfs/federation.ts";
+import type { Federation } from "../internal/mountfs/federation.ts";
 import { Locations } from "../internal/mountfs/locations.ts";
 import { Prefetcher } from "../internal/mountfs/prefetch.ts";
 import { parseQuery, QueryError } from "../internal/search/index.ts";
@@ -14,7 +14,8 @@ import { UsageError } from "../internal/cli/index.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
 import { runtimePath, startFuse, unmountOnSignals } from "../internal/fuse/index.ts";
 import { sdNotify } from "../internal/mountfs/sd-notify.ts";
-import { catalogBackend, DEFAULT_LISTEN, isLoopback, originsBackend, parseListen, registerMusicfsServices, startServer, type OriginsBackend, type RunningServer } from "../internal/rpc/index.ts";
+import { DEFAULT_LISTEN, isLoopback, parseListen } from "../internal/rpc/listen.ts";
+import type { OriginsBackend, RunningServer } from "../internal/rpc/index.ts";
 import type { MusicFsOptions } from "../internal/mountfs/music-fs.ts";
 import { compileTemplate, DEFAULT_TEMPLATE, TemplateError } from "../internal/vfs/index.ts";
 
@@ -70,19 +71,21 @@ export function register(cli: CAC): void {
           process.stderr.write(`scanned ${lib}: ${summary.scanned} files (${summary.added} added, ${summary.updated} updated, ${summary.removed} removed, ${summary.failed} untagged)\n`);
         }
         if (config && opts.scan) {
+          const { scanConfiguredOrigins } = await import("../internal/catalog/scan-config.ts");
           for (const r of await scanConfiguredOrigins(catalog, config, { warn: (m) => process.stderr.write(`musicfs mount: ${m}\n`) })) {
             const sm = r.summary;
             process.stderr.write(`scanned origin ${r.origin}: ${sm.scanned} files (${sm.added} added, ${sm.updated} updated, ${sm.removed} removed, ${sm.failed} untagged${sm.errors.length ? `, ${sm.errors.length} errors: ${sm.errors[0].message}` : ""})\n`);
           }
         }
-        if (trackCount(catalog) === 0) process.stderr.write(`musicfs mount: the catalog ${db} has no tracks; run 'musicfs scan DIR' or pass --library DIR\n`);
+        if (!catalog.query("SELECT 1 FROM tracks LIMIT 1").get()) process.stderr.write(`musicfs mount: the catalog ${db} has no tracks; run 'musicfs scan DIR' or pass --library DIR\n`);
       } finally {
         catalog.close();
       }
 
       const abs = path.resolve(mountpoint);
       // Origins and cache live on this thread; the workers ask it for bytes they cannot read themselves.
-      const fed: Federation | null = config ? await startFederation(config, { log: (line) => process.stderr.write(`musicfs mount: ${line}\n`) }) : null;
+      // Origins (S3, SFTP clients) and the RPC stack load only when asked for: a plain mount starts faster.
+      const fed: Federation | null = config ? await (await import("../internal/mountfs/federation.ts")).startFederation(config, { log: (line) => process.stderr.write(`musicfs mount: ${line}\n`) }) : null;
       const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins, collections: config?.collections };
       const started = performance.now();
       const logDb = openCatalog(db);
@@ -106,7 +109,7 @@ export function register(cli: CAC): void {
         onStaleCleared: (mp) => process.stderr.write(`musicfs mount: cleared a stale mount at ${mp}\n`),
       });
       const ms = performance.now() - started;
-      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db, fed && config ? originsBackend(config, fed.router, logDb, fed.reader) : undefined);
+      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db, fed && config ? (await import("../internal/rpc/origins-backend.ts")).originsBackend(config, fed.router, logDb, fed.reader) : undefined);
       let stopping: Promise<void> | null = null;
       const stopApi = () =>
         (stopping ??= (async () => {
@@ -146,6 +149,7 @@ async function startApi(listen: string, db: string, origins?: OriginsBackend): P
     throw new UsageError(`--serve: ${(e as Error).message}`);
   }
   if (!isLoopback(addr)) throw new UsageError(`--serve ${listen}: mount serves the API on loopback or a Unix socket only; use 'musicfs serve' with a token to expose it`);
+  const { catalogBackend, registerMusicfsServices, startServer } = await import("../internal/rpc/index.ts");
   const backend = catalogBackend(openCatalog(db, { readonly: true }));
   return startServer({ listen, services: (router) => registerMusicfsServices(router, { backend, origins }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
 }

@@ -2,7 +2,10 @@
 import type { CAC } from "cac";
 import { EXIT_FAILURE, EXIT_OK, startProgress, UsageError, type Progress } from "../internal/cli/index.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
-import { defaultCatalogPath, openCatalog, scanConfiguredOrigins, scanLibrary, trackCount, type ScanSummary } from "../internal/catalog/index.ts";
+import { summarizeOrigins } from "../internal/mountfs/locations.ts";
+import { prebuildTree } from "../internal/mountfs/tree-snapshot.ts";
+import { defaultCatalogPath, openCatalog, scanLibrary, trackCount, type ScanSummary } from "../internal/catalog/index.ts";
+import { scanConfiguredOrigins } from "../internal/catalog/scan-config.ts";
 
 export function register(cli: CAC): void {
   cli
@@ -44,10 +47,18 @@ export function register(cli: CAC): void {
         (bar as Progress | null)?.stop();
       }
       const summary = parts.length === 1 ? parts[0].summary : total(parts.map((p) => p.summary));
+      // The mount's tree for the default template, rendered now so the next mount starts at once.
+      let treeMs = 0;
+      try {
+        const t0 = performance.now();
+        if (prebuildTree(db, config ? summarizeOrigins(config) : [])) treeMs = Math.round(performance.now() - t0);
+      } catch (e) {
+        process.stderr.write(`musicfs scan: the mount's tree was not prepared (the next mount renders it): ${(e as Error).message}\n`);
+      }
       const tracks = trackCount(db);
       db.close();
       const perOrigin = config ? { origins: parts.map((p) => ({ origin: p.origin, ...p.summary })) } : {};
-      if (opts.json) process.stdout.write(JSON.stringify({ schema: 1, db: dbPath, tracks, ...summary, ...perOrigin }, null, 2) + "\n");
+      if (opts.json) process.stdout.write(JSON.stringify({ schema: 1, db: dbPath, tracks, ...summary, treeMs, ...perOrigin }, null, 2) + "\n");
       else {
         if (config) for (const p of parts) process.stdout.write(`${p.origin}: ${p.summary.scanned} files, ${p.summary.added} added, ${p.summary.updated} updated, ${p.summary.removed} removed${p.summary.errors.length ? `, ${p.summary.errors.length} error(s)` : ""}\n`);
         printSummary(summary, dbPath, tracks);

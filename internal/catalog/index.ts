@@ -6,5 +6,5 @@ export { upsertTracks, BULK_ROWS, getTrack, getTrackByPath, trackCount, allTrack
 export { fingerprintFile } from "./fingerprint.ts";
 export { AUDIO_EXTENSIONS } from "./walk.ts";
 export { FTS_COLUMNS, TRIGRAM_COLUMNS, BM25_WEIGHTS } from "./schema.ts";
-export { scanOrigin, type OriginScanOptions } from "./scan-origin.ts";
-export { scanConfiguredOrigins, type OriginScanResult } from "./scan-config.ts";
+// Scanning remote origins (scan-origin.ts, scan-config.ts) is imported from its own files: it
+// pulls in the S3 and SFTP clients, which the mount's workers and `search` never need.

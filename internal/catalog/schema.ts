@@ -108,4 +108,13 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX idx_plays_count ON plays(count);
   CREATE INDEX idx_plays_last ON plays(last_at);
   `,
+  // 3: a generation number that every change of a track bumps, so a reader (the mount) can tell
+  // in O(1) whether the catalog moved, instead of aggregating over every row.
+  `
+  CREATE TABLE catalog_generation (id INTEGER PRIMARY KEY CHECK (id = 1), gen INTEGER NOT NULL);
+  INSERT INTO catalog_generation (id, gen) VALUES (1, 0);
+  CREATE TRIGGER tracks_gen_ai AFTER INSERT ON tracks BEGIN UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1; END;
+  CREATE TRIGGER tracks_gen_ad AFTER DELETE ON tracks BEGIN UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1; END;
+  CREATE TRIGGER tracks_gen_au AFTER UPDATE ON tracks BEGIN UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1; END;
+  `,
 ];

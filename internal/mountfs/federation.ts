@@ -5,7 +5,7 @@ import { CachedReader } from "../cas/cached-reader.ts";
 import { ChunkStore } from "../cas/store.ts";
 import type { MusicFsConfig } from "../config/index.ts";
 import { createRouter, errnoName, type Router, type RouterEvent, type TrackRef } from "../origins/index.ts";
-import type { OriginSummary } from "./locations.ts";
+import { summarizeOrigins, type OriginSummary } from "./locations.ts";
 import type { RemoteReadRequest } from "./music-fs.ts";
 
 const FILE_ERRNOS = new Set(["ENOENT", "EACCES", "EISDIR", "EINTR"]);
@@ -42,9 +42,7 @@ export async function startFederation(config: MusicFsConfig, opts: FederationOpt
   router.start();
   const store = ChunkStore.tryOpen({ dir: path.join(config.cacheDir, "cache"), maxBytes: config.cache.maxBytes }, log);
   const reader = new CachedReader<TrackRef>(router, store, { readaheadBytes: config.cache.readaheadBytes, cacheLocal: config.cache.cacheLocal });
-  const origins: OriginSummary[] = config.origins
-    .filter((o) => o.enabled)
-    .map((o) => ({ id: o.id, type: o.type, priority: o.priority, root: o.type === "local" || o.type === "nfs" || o.type === "smb" ? path.resolve(o.path) : undefined }));
+  const origins = summarizeOrigins(config);
   return {
     router,
     reader,

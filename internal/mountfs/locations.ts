@@ -3,6 +3,7 @@
 // origins keep origin-relative paths. The router wants origin-relative paths for all of them.
 import * as path from "node:path";
 import type { Track } from "../catalog/index.ts";
+import type { MusicFsConfig } from "../config/index.ts";
 import type { OriginType, TrackLocation, TrackRef } from "../origins/index.ts";
 
 /** What the mount's workers know of a configured origin: no credentials, only what routing needs. */
@@ -13,6 +14,13 @@ export interface OriginSummary {
   priority: number;
   /** Host folder of a local/NFS/SMB origin (rows under it hold absolute paths). */
   root?: string;
+}
+
+/** The enabled origins of a config as the mount's workers see them (also the tree snapshot's key). */
+export function summarizeOrigins(config: MusicFsConfig): OriginSummary[] {
+  return config.origins
+    .filter((o) => o.enabled)
+    .map((o) => ({ id: o.id, type: o.type, priority: o.priority, root: o.type === "local" || o.type === "nfs" || o.type === "smb" ? path.resolve(o.path) : undefined }));
 }
 
 /** The origin id of rows from `musicfs scan DIR` without a config: absolute paths, read directly. */

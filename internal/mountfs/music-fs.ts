@@ -6,7 +6,7 @@
 // the origin router and the chunk cache (WorkerInfo.callMain, answered in cmd/mount.ts).
 import type { Database } from "bun:sqlite";
 import * as fs from "node:fs";
-import { allTracks, openCatalog, type Track } from "../catalog/index.ts";
+import { allTracks, openCatalog, rowToTrack, trackSelectList, type Track } from "../catalog/index.ts";
 import { errno, FOPEN_CACHE_DIR, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs, type WorkerInfo } from "../fuse/index.ts";
 import type { TrackRef } from "../origins/index.ts";
 import { DEFAULT_TEMPLATE, VfsTree, type VfsNode } from "../vfs/index.ts";
@@ -15,6 +15,7 @@ import { COLLECTIONS_DIR_INO, FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, 
 import type { OpenedEvent } from "./access-log.ts";
 import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
 import { QueryRunner, queryKey } from "./queries.ts";
+import { buildVfsTree, catalogSignature, ensureSnapshot, snapshotKey, TreeSnapshot, withFormat } from "./tree-snapshot.ts";
 
 export interface MusicFsOptions {
   /** Catalog database file. */
@@ -61,7 +62,7 @@ const O_APPEND = 0o2000;
 const REFRESH_CHECK_MS = 1000;
 
 export class MusicFs implements FileSystem {
-  private tree: VfsTree<Track>;
+  private tree: TreeSnapshot;
   private dataVersion = -1;
   private signature = "";
   private lastCheck = 0;
@@ -72,7 +73,7 @@ export class MusicFs implements FileSystem {
   private nextFh: number;
   private readonly mountTime = Date.now() / 1000;
   private readonly loc: Locations;
-  /** Tracks read through the main thread, by catalog id: every copy, the preferred first. */
+  /** Every copy of a track by catalog id, the preferred first (mounts with origins; see copiesOf). */
   private readonly copies = new Map<number, Track[]>();
   private readonly callMain?: (request: unknown) => Promise<unknown>;
   /** Recent remote blocks of this worker (LRU by insertion order), see remoteBlock. */
@@ -80,8 +81,11 @@ export class MusicFs implements FileSystem {
   /** Bumped by every tree build; dirListedIn: the build a folder was last opened from. */
   private treeVersion = 0;
   private readonly dirListedIn = new Map<number, number>();
-  /** /.collections/ by folder name; rebuilt with the tree (decades follow the catalog). */
-  private collections = new Map<string, CollectionDef>();
+  /** /.collections/ by folder name; computed when first listed after each tree build (decades follow the catalog). */
+  private collectionsCache: Map<string, CollectionDef> | null = null;
+  private get collections(): Map<string, CollectionDef> {
+    return (this.collectionsCache ??= collectionsByName(this.db, this.opts.collections ?? []));
+  }
 
   constructor(
     private readonly db: Database,
@@ -96,30 +100,40 @@ export class MusicFs implements FileSystem {
     this.tree = this.buildTree();
   }
 
-  private buildTree(): VfsTree<Track> {
+  /** The snapshot key of this mount's tree: template and origins decide what shows where. */
+  private get treeKey(): string {
+    return snapshotKey(this.opts.template ?? DEFAULT_TEMPLATE, JSON.stringify(this.opts.origins ?? []));
+  }
+
+  private buildTree(): TreeSnapshot {
     this.dataVersion = this.readDataVersion();
-    this.signature = this.catalogSignature();
     this.lastCheck = Date.now();
-    // Copies of one file on several origins show once; reads may use any of them.
+    this.signature = ensureSnapshot(this.db, this.treeKey, () => buildVfsTree(this.db, this.loc, this.opts.template ?? DEFAULT_TEMPLATE)).sig;
     this.copies.clear();
-    const shown: Track[] = [];
-    for (const g of groupCopies(allTracks(this.db), this.loc)) {
-      shown.push(g[0]);
-      if (g.length > 1 || !this.loc.direct(g[0])) this.copies.set(g[0].id, g);
-    }
-    this.collections = collectionsByName(this.db, this.opts.collections ?? []);
+    this.collectionsCache = null;
     this.treeVersion++;
-    return VfsTree.build(shown.map(withFormat), this.opts.template ?? DEFAULT_TEMPLATE);
+    return new TreeSnapshot(this.db, this.treeKey, withFormat);
+  }
+
+  /**
+   * Every copy of a track, the preferred first, when it is read through the main thread (a copy
+   * on another origin, or not a local file); null when the worker reads its local file alone.
+   */
+  private copiesOf(t: Track): Track[] | null {
+    if (!this.loc.configured) return null;
+    let g = this.copies.get(t.id);
+    if (!g) {
+      const rows = t.fingerprint
+        ? (this.db.query(`SELECT ${trackSelectList("t")} FROM tracks t WHERE t.fingerprint = ? AND t.size = ?`).all(t.fingerprint, t.size) as Record<string, unknown>[]).map(rowToTrack)
+        : [t];
+      g = groupCopies(rows, this.loc).find((x) => x.some((c) => c.id === t.id)) ?? [t];
+      this.copies.set(t.id, g);
+    }
+    return g.length > 1 || !this.loc.direct(g[0]) ? g : null;
   }
 
   private readDataVersion(): number {
     return (this.db.query("PRAGMA data_version").get() as { data_version: number }).data_version;
-  }
-
-  /** Changes when tracks are added, removed or updated (not when another worker records a query). */
-  private catalogSignature(): string {
-    const r = this.db.query("SELECT count(*) AS n, max(id) AS maxId, max(updated_at) AS upd FROM tracks").get() as { n: number; maxId: number | null; upd: number | null };
-    return `${r.n}:${r.maxId}:${r.upd}`;
   }
 
   /**
@@ -134,7 +148,7 @@ export class MusicFs implements FileSystem {
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
-    if (this.catalogSignature() !== this.signature) this.tree = this.buildTree();
+    if (catalogSignature(this.db) !== this.signature) this.tree = this.buildTree();
   }
 
   // --- attributes -------------------------------------------------------------------------
@@ -263,9 +277,15 @@ export class MusicFs implements FileSystem {
     if (kind === "tree") {
       const node = this.tree.node(ino);
       if (!node || node.kind !== "dir") return -errno.ENOTDIR;
-      for (let i = offset; i < node.names.length; i++) {
-        const child = this.tree.node(node.children.get(node.names[i])!)!;
-        if (!out.add(node.names[i], this.nodeAttr(child), i + 1)) break;
+      // One query per folder (kept), not one per child: attributes come with the listing.
+      const entries = this.tree.entries(ino);
+      for (let i = offset; i < entries.length; i++) {
+        const e = entries[i];
+        const attr: Attr =
+          e.kind === "dir"
+            ? this.dirAttr(e.ino, e.mtimeMs)
+            : { ino: e.ino, mode: S_IFREG | 0o444, size: e.size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: e.mtimeMs / 1000 };
+        if (!out.add(e.name, attr, i + 1)) break;
       }
       return 0;
     }
@@ -303,7 +323,7 @@ export class MusicFs implements FileSystem {
   }
 
   private openTrack(t: Track): OpenReply | number {
-    const remote = this.copies.has(t.id) && this.callMain !== undefined;
+    const remote = this.callMain !== undefined && this.copiesOf(t) !== null;
     if (!this.loc.direct(t)) return remote ? { fh: REMOTE_FH_BASE + t.id, flags: FOPEN_KEEP_CACHE } : -errno.EIO;
     let fd: number;
     try {
@@ -323,7 +343,7 @@ export class MusicFs implements FileSystem {
     return { fh: fd, flags: unchanged ? FOPEN_KEEP_CACHE : 0 };
   }
 
-  read(ino: number, fh: number, offset: number, size: number, dst: Uint8Array): number | Promise<Uint8Array | number> {
+  read(ino: number, fh: number, offset: number, size: number, dst: Uint8Array): number | Uint8Array | Promise<Uint8Array | number> {
     if (fh >= REMOTE_FH_BASE) return this.readRemote(ino, fh - REMOTE_FH_BASE, offset, size);
     try {
       return fs.readSync(fh, dst, 0, size, offset);
@@ -331,18 +351,15 @@ export class MusicFs implements FileSystem {
       logError("read", e);
       // A failing local disk: finish the read from another copy when there is one.
       const node = this.tree.node(ino);
-      if (node?.kind === "file" && this.copies.has(node.track.id) && this.callMain) return this.readRemote(ino, node.track.id, offset, size);
+      if (node?.kind === "file" && this.callMain && this.copiesOf(node.track)) return this.readRemote(ino, node.track.id, offset, size);
       return -errno.errnoOf(e);
     }
   }
 
   /** Bytes from the main thread's router and cache; the copies are looked up again after a refresh. */
-  private readRemote(ino: number, trackId: number, offset: number, size: number): Promise<Uint8Array | number> | number {
-    let copies = this.copies.get(trackId);
-    if (!copies) {
-      const node = this.tree.node(ino);
-      copies = node?.kind === "file" ? this.copies.get(node.track.id) : undefined;
-    }
+  private readRemote(ino: number, trackId: number, offset: number, size: number): Promise<Uint8Array | number> | Uint8Array | number {
+    const file = this.tree.fileOfTrack(trackId) ?? this.tree.node(ino);
+    const copies = file?.kind === "file" ? this.copiesOf(file.track) : null;
     if (!copies || !this.callMain) return -errno.EIO;
     const t = copies[0];
     const end = Math.min(offset + size, t.size);
@@ -420,9 +437,6 @@ export class MusicFs implements FileSystem {
   }
 }
 
-function withFormat(t: Track): Track {
-  return t.format ? t : { ...t, format: "bin" };
-}
 
 function logError(what: string, e: unknown): void {
   // Workers log with writeSync: console output from workers can be lost.

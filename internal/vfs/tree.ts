@@ -94,6 +94,11 @@ export class VfsTree<T extends VfsTrack = VfsTrack> {
     return this.nodes.size;
   }
 
+  /** Every node, the root first. */
+  allNodes(): IterableIterator<VfsNode<T>> {
+    return this.nodes.values();
+  }
+
   node(ino: number): VfsNode<T> | undefined {
     return this.nodes.get(ino);
   }

@@ -20,12 +20,22 @@ export function findNode(): string | null {
   return Bun.which("node");
 }
 
+/**
+ * This folder on disk. Inside the compiled executable (`musicfs bench`) import.meta.dir is in the
+ * bundle, so the checkout the executable was built in (dist/musicfs → ../scripts/test-servers) is used.
+ */
+function serverDir(): string {
+  if (!import.meta.dir.startsWith("/$bunfs")) return import.meta.dir;
+  return path.resolve(path.dirname(process.execPath), "..", "scripts", "test-servers");
+}
+
 export async function startS3(bucket = "music"): Promise<S3Server> {
   const node = findNode();
   if (!node) throw new Error("node not found (needed to run s3rver)");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "musicfs-s3-"));
-  const proc = Bun.spawn([node, "--openssl-legacy-provider", path.join(import.meta.dir, "s3rver-main.cjs"), dir, bucket], {
-    stdin: "pipe", stdout: "pipe", stderr: "pipe", cwd: path.join(import.meta.dir, "..", ".."),
+  const here = serverDir();
+  const proc = Bun.spawn([node, "--openssl-legacy-provider", path.join(here, "s3rver-main.cjs"), dir, bucket], {
+    stdin: "pipe", stdout: "pipe", stderr: "pipe", cwd: path.join(here, "..", ".."),
   });
   const reader = proc.stdout.getReader();
   let buf = "";
@@ -58,8 +68,10 @@ export async function startS3(bucket = "music"): Promise<S3Server> {
   };
 }
 
+// No top-level await: the bench scenarios import this module, and the executable's bundle allows none.
 if (import.meta.main) {
-  const s = await startS3();
-  console.log(JSON.stringify({ ...s, stop: undefined }, null, 2));
-  process.on("SIGINT", () => void s.stop().then(() => process.exit(0)));
+  void startS3().then((s) => {
+    console.log(JSON.stringify({ ...s, stop: undefined }, null, 2));
+    process.on("SIGINT", () => void s.stop().then(() => process.exit(0)));
+  });
 }

@@ -91,8 +91,10 @@ export async function startSshd(): Promise<SshdServer> {
   throw lastErr;
 }
 
+// No top-level await: the bench scenarios import this module, and the executable's bundle allows none.
 if (import.meta.main) {
-  const s = await startSshd();
-  console.log(JSON.stringify({ ...s, stop: undefined }, null, 2));
-  process.on("SIGINT", () => void s.stop().then(() => process.exit(0)));
+  void startSshd().then((s) => {
+    console.log(JSON.stringify({ ...s, stop: undefined }, null, 2));
+    process.on("SIGINT", () => void s.stop().then(() => process.exit(0)));
+  });
 }
