@@ -46,7 +46,8 @@ describe("bench scenario mount", () => {
     expect(byMetric.get("mount.stat-cached-p50")).toMatchObject({ comparison: "<=", value: 20, unit: "us" });
     expect(byMetric.get("mount.stat-cold-p50")).toMatchObject({ comparison: "<=", value: 200, unit: "us" });
     expect(byMetric.get("mount.readdir-p99")).toMatchObject({ comparison: "<=", value: 10, unit: "ms" });
-    expect(byMetric.get("mount.ready-wall")).toMatchObject({ comparison: "<=", value: 50, unit: "ms" });
+    const ready = targets.filter((t) => t.metric === "mount.ready-wall").map((t) => t.value).sort((a, b) => a - b);
+    expect(ready).toEqual([50, 100]); // the issue's 50 ms goal and NFR-1.7's 100 ms
   });
 
   test.skipIf(process.platform !== "linux")("evictFromPageCache drops a written file's pages; isMounted reads /proc/self/mounts", () => {
