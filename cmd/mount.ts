@@ -12,7 +12,7 @@ import { Prefetcher } from "../internal/mountfs/prefetch.ts";
 import { parseQuery, QueryError } from "../internal/search/index.ts";
 import { UsageError } from "../internal/cli/index.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
-import { runtimePath, startFuse, unmountOnSignals } from "../internal/fuse/index.ts";
+import { runtimePath, startFuse, unmountOnSignals, type FuseMount } from "../internal/fuse/index.ts";
 import { sdNotify } from "../internal/mountfs/sd-notify.ts";
 import { DEFAULT_LISTEN, isLoopback, parseListen } from "../internal/rpc/listen.ts";
 import type { OriginsBackend, RunningServer } from "../internal/rpc/index.ts";
@@ -109,7 +109,7 @@ export function register(cli: CAC): void {
         onStaleCleared: (mp) => process.stderr.write(`musicfs mount: cleared a stale mount at ${mp}\n`),
       });
       const ms = performance.now() - started;
-      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db, fed && config ? (await import("../internal/rpc/origins-backend.ts")).originsBackend(config, fed.router, logDb, fed.reader) : undefined);
+      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db, m, fed && config ? (await import("../internal/rpc/origins-backend.ts")).originsBackend(config, fed.router, logDb, fed.reader) : undefined);
       let stopping: Promise<void> | null = null;
       const stopApi = () =>
         (stopping ??= (async () => {
@@ -141,7 +141,7 @@ export function register(cli: CAC): void {
 
 
 /** The search API of `serve`, in the mount process (FR-17.1). Loopback or a Unix socket only: no token here. */
-async function startApi(listen: string, db: string, origins?: OriginsBackend): Promise<RunningServer> {
+async function startApi(listen: string, db: string, m: FuseMount, origins?: OriginsBackend): Promise<RunningServer> {
   let addr;
   try {
     addr = parseListen(listen);
@@ -149,9 +149,13 @@ async function startApi(listen: string, db: string, origins?: OriginsBackend): P
     throw new UsageError(`--serve: ${(e as Error).message}`);
   }
   if (!isLoopback(addr)) throw new UsageError(`--serve ${listen}: mount serves the API on loopback or a Unix socket only; use 'musicfs serve' with a token to expose it`);
-  const { catalogBackend, registerMusicfsServices, startServer } = await import("../internal/rpc/index.ts");
-  const backend = catalogBackend(openCatalog(db, { readonly: true }));
-  return startServer({ listen, services: (router) => registerMusicfsServices(router, { backend, origins }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
+  const { catalogBackend, createMetrics, registerMusicfsServices, startServer } = await import("../internal/rpc/index.ts");
+  const { OP_BUCKETS } = await import("../internal/fuse/op-stats.ts");
+  const readonly = openCatalog(db, { readonly: true });
+  const backend = catalogBackend(readonly);
+  // GET /metrics: RPC calls, the catalog, FUSE operations of this mount, origins and cache.
+  const metrics = createMetrics({ catalog: readonly, origins, fuse: { buckets: OP_BUCKETS, ops: () => m.opStats() } });
+  return startServer({ listen, metrics, services: (router) => registerMusicfsServices(router, { backend, origins }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
 }
 
 /** A stale mount (its daemon was killed) answers ENOTCONN; startFuse clears it. */

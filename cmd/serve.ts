@@ -1,11 +1,12 @@
 // `musicfs serve`: the search and control API on one port (gRPC, gRPC-Web, Connect), wiring only.
+import type { Database } from "bun:sqlite";
 import type { CAC } from "cac";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { openCatalog } from "../internal/catalog/index.ts";
 import { EXIT_FAILURE, UsageError } from "../internal/cli/index.ts";
 import { registerSyncService } from "../internal/sync/index.ts";
-import { catalogBackend, DEFAULT_LISTEN, isLoopback, originsBackend, parseListen, registerMusicfsServices, startServer, type OriginsBackend, type SearchBackend } from "../internal/rpc/index.ts";
+import { catalogBackend, createMetrics, DEFAULT_LISTEN, isLoopback, originsBackend, parseListen, registerMusicfsServices, startServer, type OriginsBackend } from "../internal/rpc/index.ts";
 import { CachedReader } from "../internal/cas/cached-reader.ts";
 import { ChunkStore } from "../internal/cas/store.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
@@ -43,14 +44,18 @@ export function register(cli: CAC): void {
       }
       const exports = parseExports(rawOptions(cli.rawArgs, "--export"));
       const dbPath = opts.db === undefined ? undefined : String(opts.db);
-      const backend = dbPath === undefined ? undefined : await openCatalogBackend(dbPath);
+      const catalogDb = dbPath === undefined ? undefined : openCatalogReadonly(dbPath);
+      const backend = catalogDb ? catalogBackend(catalogDb) : undefined;
       const log = (line: string) => process.stderr.write(`musicfs serve: ${line}\n`);
       const origins = opts.config === undefined ? undefined : await startOrigins(loadConfigOption(String(opts.config), "serve"), dbPath, log);
 
       let stopping = false;
+      // GET /metrics (behind the token when there is one): RPC calls, the catalog, origins and cache.
+      const metrics = createMetrics({ catalog: catalogDb, origins: origins?.backend });
       const server = await startServer({
         listen,
         token,
+        metrics,
         log,
         accessLog: Boolean(opts.accessLog),
         // Sync moves chunk runs of up to 2 MiB (packed) per message; search requests are tiny.
@@ -157,7 +162,7 @@ async function startOrigins(config: MusicFsConfig, dbPath: string | undefined, l
 }
 
 /** Opens an existing catalog read-only (serve never writes it; a scanner may, thanks to WAL). */
-async function openCatalogBackend(path: string): Promise<SearchBackend> {
+function openCatalogReadonly(path: string): Database {
   if (!fs.existsSync(path)) throw new UsageError(`--db ${path}: no catalog there (create one by scanning a library first)`);
   let db;
   try {
@@ -165,5 +170,5 @@ async function openCatalogBackend(path: string): Promise<SearchBackend> {
   } catch (e) {
     throw new UsageError(`--db ${path}: ${(e as Error).message}`);
   }
-  return catalogBackend(db);
+  return db;
 }

@@ -18,6 +18,7 @@ import {
   setReadAhead,
   unmountFuse,
 } from "./mount.ts";
+import { newOpStatsBuffer, sumOpStats, type OpTotals } from "./op-stats.ts";
 import { FUSE_DEV_IOC_CLONE } from "./proto.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
 
@@ -68,6 +69,8 @@ export interface FuseMount {
   unmount(): Promise<void>;
   /** Resolves when every worker has stopped (after unmount, or an external umount). */
   readonly closed: Promise<void>;
+  /** Requests answered so far by opcode, summed over the workers (for metrics). */
+  opStats(): OpTotals[];
 }
 
 const MIB = 1 << 20;
@@ -165,10 +168,12 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
           w.addEventListener("close", () => resolve("closed"));
         }),
     );
+    const statBufs = workers.map(() => newOpStatsBuffer());
     workers.forEach((w, i) =>
       w.postMessage({
         type: "serve",
         cfg: {
+          stats: statBufs[i],
           fd: workerFds[i],
           maxWrite: neg.maxWrite,
           maxRead: neg.maxRead,
@@ -201,6 +206,7 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
       negotiated: neg,
       dev,
       closed,
+      opStats: () => sumOpStats(statBufs),
       unmount() {
         unmounting ??= (async () => {
           try {

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as E from "./errno.ts";
 import type { DirSink, FileSystem, OpenReply, RequestContext, SetAttrRequest } from "./filesystem.ts";
 import { pollReadable, setNonBlocking } from "./libc.ts";
+import { OpStatsRecorder } from "./op-stats.ts";
 import {
   type Attr,
   ATTR_OUT_SIZE,
@@ -48,6 +49,8 @@ export interface SessionConfig {
   /** Cache time for ENOENT lookups (0 = not cached). */
   negativeTimeout: number;
   worker: number;
+  /** Per-opcode counters shared with the main thread (op-stats.ts); absent: not recorded. */
+  stats?: SharedArrayBuffer;
 }
 
 const H = OUT_HEADER_SIZE;
@@ -104,8 +107,12 @@ export class Session {
   private readonly sink: Sink;
   private readonly ctx: RequestContext = { uid: 0, gid: 0, pid: 0 };
   private readonly setattrReq: SetAttrRequest = { valid: 0, fh: 0, size: 0, mode: 0, uid: 0, gid: 0, atime: 0, mtime: 0 };
-  /** unique → true while an async reply is outstanding; INTERRUPT answers EINTR and drops it. */
-  private readonly pending = new Map<number, boolean>();
+  /** unique → [opcode, start ms] while an async reply is outstanding; INTERRUPT answers EINTR and drops it. */
+  private readonly pending = new Map<number, [number, number]>();
+  private readonly stats: OpStatsRecorder | null;
+  /** The request being answered: its opcode and when it arrived (performance.now()). */
+  private curOp = 0;
+  private curStart = 0;
   private uniqueLo = 0;
   private uniqueHi = 0;
   private stopped = false;
@@ -115,6 +122,7 @@ export class Session {
     private readonly cfg: SessionConfig,
   ) {
     this.fd = cfg.fd;
+    this.stats = cfg.stats ? new OpStatsRecorder(cfg.stats) : null;
     this.inBuf = Buffer.allocUnsafe(cfg.maxWrite + 4096);
     this.inView = new DataView(this.inBuf.buffer, this.inBuf.byteOffset, this.inBuf.byteLength);
     this.outBuf = Buffer.alloc(H + Math.max(cfg.maxRead, 1 << 20));
@@ -177,6 +185,7 @@ export class Session {
   // ---- reply helpers: all write outBuf then one writeSync ----
 
   private send(len: number, error: number, lo: number, hi: number): void {
+    this.stats?.record(this.curOp, error !== 0, (performance.now() - this.curStart) / 1000);
     writeOutHeader(this.outView, len, error, lo, hi);
     try {
       fs.writeSync(this.fd, this.outBuf, 0, len);
@@ -208,12 +217,14 @@ export class Session {
     const lo = this.uniqueLo;
     const hi = this.uniqueHi;
     const key = lo + hi * 4294967296;
-    this.pending.set(key, true);
+    const started: [number, number] = [this.curOp, this.curStart];
+    this.pending.set(key, started);
     (v as Promise<T>).then(
       (r) => {
         if (!this.pending.delete(key)) return; // interrupted and already answered
         this.uniqueLo = lo;
         this.uniqueHi = hi;
+        [this.curOp, this.curStart] = started;
         try {
           if (typeof r === "number" && r < 0) this.err(r);
           else encode(r);
@@ -223,6 +234,7 @@ export class Session {
       },
       (e) => {
         if (!this.pending.delete(key)) return;
+        [this.curOp, this.curStart] = started;
         this.send(H, -E.errnoOf(e), lo, hi);
       },
     );
@@ -268,6 +280,8 @@ export class Session {
   private dispatch(n: number): void {
     const dv = this.inView;
     const opcode = dv.getUint32(InHdr.opcode, true);
+    this.curOp = opcode;
+    if (this.stats) this.curStart = performance.now();
     this.uniqueLo = dv.getUint32(InHdr.unique, true);
     this.uniqueHi = dv.getUint32(InHdr.unique + 4, true);
     const ino = getU64(dv, InHdr.nodeid);

@@ -8,3 +8,4 @@ export { tokenMatches } from "./auth.ts";
 export { HealthState } from "./health.ts";
 export { catalogBackend, ftsSearch, trackInfo, type CatalogSearch } from "./catalog-backend.ts";
 export { originsBackend, type OriginsBackend, type CacheHandle } from "./origins-backend.ts";
+export { createMetrics, type Metrics, type MetricsSources, type FuseOpStats } from "./metrics.ts";

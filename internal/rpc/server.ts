@@ -6,7 +6,8 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import { Health } from "../../proto/gen/grpc/health/v1/health_pb.ts";
-import { tokenInterceptor } from "./auth.ts";
+import { bearerToken, tokenInterceptor, tokenMatches } from "./auth.ts";
+import type { Metrics } from "./metrics.ts";
 import { HealthState, healthService } from "./health.ts";
 import { formatAddress, isLoopback, parseListen, type ListenAddress } from "./listen.ts";
 import { createDualServer, type RequestHandler } from "./transport.ts";
@@ -36,6 +37,8 @@ export interface StartServerOptions {
   shutdownGraceMs?: number;
   /** Largest accepted request message. Default 4 MiB; a search request is a few hundred bytes. */
   readMaxBytes?: number;
+  /** Prometheus metrics: counts every call and serves GET /metrics (behind the token when there is one). */
+  metrics?: Metrics;
   /** Permissions of a Unix socket. Default 0o600: only the owner may control the server. */
   unixSocketMode?: number;
 }
@@ -63,6 +66,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const health = new HealthState();
   const shutdown = new AbortController();
   const interceptors: Interceptor[] = [];
+  if (opts.metrics) interceptors.push(opts.metrics.interceptor);
   if (opts.accessLog) interceptors.push(accessLogInterceptor(log));
   interceptors.push(internalErrorLogger(log));
   if (opts.token) interceptors.push(tokenInterceptor(opts.token));
@@ -84,6 +88,28 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
         const ok = health.isServing;
         res.writeHead(ok ? 200 : 503, { "content-type": "application/json" });
         res.end(JSON.stringify({ status: ok ? "SERVING" : "NOT_SERVING" }) + "\n");
+        return;
+      }
+      if (path === "/metrics" && opts.metrics && (req.method === "GET" || req.method === "HEAD")) {
+        const presented = bearerToken(typeof req.headers.authorization === "string" ? req.headers.authorization : null);
+        if (opts.token && (presented === null || !tokenMatches(presented, opts.token))) {
+          res.writeHead(401, { "content-type": "application/json", "www-authenticate": "Bearer" });
+          res.end(JSON.stringify({ code: "unauthenticated", message: "GET /metrics needs authorization: Bearer <token>" }) + "\n");
+          return;
+        }
+        const registry = opts.metrics.registry;
+        registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { "content-type": registry.contentType });
+            if (req.method === "HEAD") res.end();
+            else res.end(text);
+          },
+          (e: Error) => {
+            log(`metrics: ${e.message}`);
+            res.writeHead(500, { "content-type": "text/plain" });
+            res.end("metrics failed\n");
+          },
+        );
         return;
       }
       res.writeHead(404, { "content-type": "application/json" });

@@ -195,6 +195,16 @@ describe.skipIf(skipReason !== "")("mount over a local folder and an S3 bucket",
     expect(Number(stats.hitCount)).toBeGreaterThan(0);
     expect(Number(stats.missCount)).toBeGreaterThan(0);
     expect(Number(stats.usedSizeBytes)).toBeLessThanOrEqual(Number(stats.sizeLimitBytes));
+    // Prometheus: this mount's FUSE operations, its origins' health and its cache.
+    const metrics = await (await fetch(`${api}/metrics`)).text();
+    const value = (re: RegExp) => Number(re.exec(metrics)?.[1] ?? NaN);
+    expect(value(/^musicfs_fuse_requests_total\{op="read"\} (\S+)$/m)).toBeGreaterThan(0);
+    expect(value(/^musicfs_fuse_requests_total\{op="lookup"\} (\S+)$/m)).toBeGreaterThan(0);
+    expect(value(/^musicfs_fuse_duration_seconds_bucket\{op="read",le="\+Inf"\} (\S+)$/m)).toBe(value(/^musicfs_fuse_requests_total\{op="read"\} (\S+)$/m));
+    expect(value(/^musicfs_origin_health\{origin="disk",type="local"\} (\S+)$/m)).toBe(1);
+    expect(value(/^musicfs_cache_chunks (\S+)$/m)).toBe(Number(stats.chunkCount));
+    expect(value(/^musicfs_cache_hits (\S+)$/m)).toBe(Number(stats.hitCount));
+    expect(metrics).not.toContain(s3!.secretAccessKey);
     // curl, as an operator would.
     const curl = Bun.spawnSync(["curl", "-sS", "-H", "content-type: application/json", "-d", "{}", `${api}/musicfs.v1.MusicFS/ClearCache`], { stdout: "pipe", stderr: "pipe" });
     if (curl.exitCode !== 0 && !Bun.which("curl")) console.log("curl not installed: ClearCache checked with fetch only");
