@@ -4,7 +4,7 @@
 // built by the service.
 import type { Database } from "bun:sqlite";
 import type { CacheStats } from "../cas/cached-reader.ts";
-import type { MusicFsConfig, OriginConfig } from "../config/index.ts";
+import { type MusicFsConfig, type OriginConfig, resolveCredentials, scrub, Secret } from "../config/index.ts";
 import type { Router } from "../origins/index.ts";
 
 export type OriginHealth = "healthy" | "degraded" | "unhealthy" | "unknown";
@@ -54,7 +54,41 @@ function rootOf(c: OriginConfig): string {
   }
 }
 
+/**
+ * The secrets of the config's origins (inline, environment or file), to take out of anything the
+ * API returns. The origins already scrub their own errors; this is the last line, for text that
+ * reaches a reply by another way (a display name, a message from a library).
+ */
+function secretsOf(config: MusicFsConfig): Secret[] {
+  const out: Secret[] = [];
+  for (const c of config.origins) {
+    if (!("credentials" in c) || !c.credentials) continue;
+    try {
+      const k = resolveCredentials(c.credentials, `origins.${c.id}.credentials`);
+      out.push(...[k.secretAccessKey, k.sessionToken, k.password, k.privateKey, k.passphrase].filter((s): s is Secret => s !== undefined));
+      if (k.accessKeyId) out.push(new Secret(k.accessKeyId));
+    } catch {
+      /* unreadable credentials: the origin reports that itself, and there is nothing to hide */
+    }
+  }
+  return out;
+}
+
+/** `scheme://user:password@host` (an SMB `remote`, a library's message) keeps the user only. */
+const URL_PASSWORD = /((?:[a-z][a-z0-9+.-]*:)?\/\/[^\s/:@]*):[^\s/@]*@/gi;
+
+/**
+ * `cache`: the process's chunk cache, or null with the reason in `cacheUnavailable`. A CachedReader
+ * whose store could not be opened reports a size cap of 0 (a real store's cap is at least 1 MB): that
+ * counts as no cache, so GetCacheStats says so instead of answering zeros.
+ */
 export function originsBackend(config: MusicFsConfig, router: Router, db: Database | null, cache: CacheHandle | null, cacheUnavailable?: string): OriginsBackend {
+  if (cache && cache.getCacheStats().maxBytes <= 0) {
+    cacheUnavailable ??= `the chunk cache under ${config.cacheDir} could not be opened (the process's log says why)`;
+    cache = null;
+  }
+  const secrets = secretsOf(config);
+  const clean = (text: string): string => scrub(text.replace(URL_PASSWORD, "$1:[REDACTED]@"), secrets);
   const byId = new Map(config.origins.map((c) => [c.id, c]));
   const counts = (): Map<string, { n: number; bytes: number }> => {
     const out = new Map<string, { n: number; bytes: number }>();
@@ -68,8 +102,8 @@ export function originsBackend(config: MusicFsConfig, router: Router, db: Databa
       return router.origins().map((o) => ({
         id: o.id,
         type: o.type,
-        displayName: o.displayName,
-        rootPath: byId.has(o.id) ? rootOf(byId.get(o.id)!) : "",
+        displayName: clean(o.displayName),
+        rootPath: byId.has(o.id) ? clean(rootOf(byId.get(o.id)!)) : "",
         health: o.status,
         filesCount: c.get(o.id)?.n ?? 0,
         totalSizeBytes: c.get(o.id)?.bytes ?? 0,
@@ -87,14 +121,14 @@ export function originsBackend(config: MusicFsConfig, router: Router, db: Databa
           origin.health(),
           new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
         ]);
-        return { id, health: r.status, message: r.error ?? `answered in ${Math.round(r.latencyMs)} ms`, lastCheckSecs };
+        return { id, health: r.status, message: clean(r.error ?? `answered in ${Math.round(r.latencyMs)} ms`), lastCheckSecs };
       } catch (e) {
-        return { id, health: "unhealthy", message: (e as Error).message, lastCheckSecs };
+        return { id, health: "unhealthy", message: clean((e as Error).message), lastCheckSecs };
       } finally {
         clearTimeout(timer);
       }
     },
     cache,
-    cacheUnavailable,
+    cacheUnavailable: cacheUnavailable === undefined ? undefined : clean(cacheUnavailable),
   };
 }
