@@ -143,7 +143,12 @@ function parseExports(specs: string[]): Record<string, string> {
  * methods say to ask the mount's own API.
  */
 async function startOrigins(config: MusicFsConfig, dbPath: string | undefined, log: (line: string) => void): Promise<{ backend: OriginsBackend; close(): Promise<void> }> {
-  const router = createRouter(config, { warn: log });
+  const router = createRouter(config, {
+    warn: log,
+    onEvent: (e) => {
+      if (e.type === "origin_health_changed") log(`origin ${e.originId} is ${e.status}${e.error ? `: ${e.error}` : ""}`);
+    },
+  });
   await router.checkHealth();
   router.start();
   let why: string | undefined;

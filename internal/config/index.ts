@@ -191,7 +191,12 @@ function parseOrigin(r: Reader, v: unknown, key: string): OriginConfig {
     case "nfs":
     case "smb":
       r.noUnknown(t, key, [...BASE_KEYS, "path", "remote"]);
-      return { ...base, type: type as "nfs" | "smb", path: r.absPath(t, "path", key), remote: r.optStr(t, "remote", key) };
+      const remote = r.optStr(t, "remote", key);
+      // `remote` is shown in logs and the API: it must not carry a password (smb://user:pass@nas/...).
+      if (remote && /^[^\s]*:[^\s/@]*@/.test(remote.replace(/^[a-z][a-z0-9+.-]*:\/\//i, ""))) {
+        throw new ConfigError(`${key}.remote`, "must not carry a password; the OS mounts the share, musicfs only shows where it comes from", r.file);
+      }
+      return { ...base, type: type as "nfs" | "smb", path: r.absPath(t, "path", key), remote };
     case "s3": {
       r.noUnknown(t, key, [...BASE_KEYS, "bucket", "region", "endpoint", "prefix", "path_style", "timeout_ms", "credentials"]);
       const endpoint = r.optStr(t, "endpoint", key);

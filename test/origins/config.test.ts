@@ -105,6 +105,7 @@ describe("config", () => {
     expect(leak).toContain("not valid TOML");
     expect(leak).not.toContain("hunter2-secret-value");
     expect(err(`cache_dir="/c"\n[[origins]]\nid="b"\norigin_type="s3"\npriority=1\nbucket="x"\nendpoint="http://AKIA:secret@host"`)).toContain("origins[0].endpoint: must not carry credentials");
+    expect(err(`cache_dir="/c"\n[[origins]]\nid="n"\norigin_type="smb"\npriority=1\npath="/mnt/x"\nremote="smb://me:pw@nas/music"`)).toContain("origins[0].remote: must not carry a password");
     expect(err(`cache_dir="/c"\n[[origins]]\nid="b"\norigin_type="s3"\npriority=1\nbucket="x"\ncredentials={source="vault"}`)).toContain("origins[0].credentials.source");
     expect(err(`cache_dir="/c"\n[[origins]]\nid="b"\norigin_type="sftp"\npriority=1`)).toContain("origins[0].host: is required");
   });
