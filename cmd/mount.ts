@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { defaultCatalogPath, openCatalog, scanLibrary } from "../internal/catalog/index.ts";
 import { AccessLog, type OpenedEvent } from "../internal/mountfs/access-log.ts";
+import { EventBus, publishRouterEvent, startWebhooks } from "../internal/events/index.ts";
 import type { Federation } from "../internal/mountfs/federation.ts";
 import { Locations } from "../internal/mountfs/locations.ts";
 import { Prefetcher } from "../internal/mountfs/prefetch.ts";
@@ -85,18 +86,29 @@ export function register(cli: CAC): void {
       const abs = path.resolve(mountpoint);
       // Origins and cache live on this thread; the workers ask it for bytes they cannot read themselves.
       // Origins (S3, SFTP clients) and the RPC stack load only when asked for: a plain mount starts faster.
-      const fed: Federation | null = config ? await (await import("../internal/mountfs/federation.ts")).startFederation(config, { log: (line) => process.stderr.write(`musicfs mount: ${line}\n`) }) : null;
+      // Events: SubscribeEvents (with --serve) and the config's webhooks; a bus costs nothing unheard.
+      const bus = new EventBus();
+      const webhooks = config?.webhooks.length ? startWebhooks(bus, config.webhooks, (line) => process.stderr.write(`musicfs mount: ${line}\n`)) : [];
+      const fed: Federation | null = config
+        ? await (await import("../internal/mountfs/federation.ts")).startFederation(config, { log: (line) => process.stderr.write(`musicfs mount: ${line}\n`), onEvent: (e) => publishRouterEvent(bus, e) })
+        : null;
       const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins, collections: config?.collections };
       const started = performance.now();
       const logDb = openCatalog(db);
+      const trackRow = logDb.query<{ origin: string; path: string }, [number]>("SELECT origin, path FROM tracks WHERE id = ?");
       const accessLog = new AccessLog(logDb);
       // Remote tracks: the next track of an album is read into the cache while this one plays.
       const prefetch = fed ? new Prefetcher(logDb, new Locations(fed.origins), fed.reader) : null;
       const m = await startFuse({
         onCall: (req) => {
           if ((req as OpenedEvent)?.op === "opened") {
-            accessLog.record(req as OpenedEvent);
-            prefetch?.onOpened((req as OpenedEvent).trackId);
+            const opened = req as OpenedEvent;
+            accessLog.record(opened);
+            prefetch?.onOpened(opened.trackId);
+            if (bus.subscribers > 0 || webhooks.length > 0) {
+              const t = trackRow.get(opened.trackId);
+              bus.publish({ eventType: "file_accessed", fileId: opened.trackId, originId: t?.origin, path: t?.path, timestampMs: opened.at });
+            }
             return Promise.resolve(null);
           }
           if (fed) return fed.onCall(req);
@@ -109,7 +121,7 @@ export function register(cli: CAC): void {
         onStaleCleared: (mp) => process.stderr.write(`musicfs mount: cleared a stale mount at ${mp}\n`),
       });
       const ms = performance.now() - started;
-      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db, m, fed && config ? (await import("../internal/rpc/origins-backend.ts")).originsBackend(config, fed.router, logDb, fed.reader) : undefined);
+      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db, m, bus, fed && config ? (await import("../internal/rpc/origins-backend.ts")).originsBackend(config, fed.router, logDb, fed.reader) : undefined);
       let stopping: Promise<void> | null = null;
       const stopApi = () =>
         (stopping ??= (async () => {
@@ -134,6 +146,7 @@ export function register(cli: CAC): void {
       await stopApi();
       await fed?.close();
       accessLog.close();
+      await Promise.race([Promise.all(webhooks.map((w) => w.flush())), Bun.sleep(2000)]);
       const sig = signalled as NodeJS.Signals | null;
       process.exit(sig ? 128 + (os.constants.signals[sig] ?? 0) : 0);
     });
@@ -141,7 +154,7 @@ export function register(cli: CAC): void {
 
 
 /** The search API of `serve`, in the mount process (FR-17.1). Loopback or a Unix socket only: no token here. */
-async function startApi(listen: string, db: string, m: FuseMount, origins?: OriginsBackend): Promise<RunningServer> {
+async function startApi(listen: string, db: string, m: FuseMount, events: EventBus, origins?: OriginsBackend): Promise<RunningServer> {
   let addr;
   try {
     addr = parseListen(listen);
@@ -155,7 +168,7 @@ async function startApi(listen: string, db: string, m: FuseMount, origins?: Orig
   const backend = catalogBackend(readonly);
   // GET /metrics: RPC calls, the catalog, FUSE operations of this mount, origins and cache.
   const metrics = createMetrics({ catalog: readonly, origins, fuse: { buckets: OP_BUCKETS, ops: () => m.opStats() } });
-  return startServer({ listen, metrics, services: (router) => registerMusicfsServices(router, { backend, origins }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
+  return startServer({ listen, metrics, services: (router) => registerMusicfsServices(router, { backend, origins, events }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
 }
 
 /** A stale mount (its daemon was killed) answers ENOTCONN; startFuse clears it. */

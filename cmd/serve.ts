@@ -10,6 +10,7 @@ import { catalogBackend, createMetrics, DEFAULT_LISTEN, isLoopback, originsBacke
 import { CachedReader } from "../internal/cas/cached-reader.ts";
 import { ChunkStore } from "../internal/cas/store.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
+import { EventBus, publishRouterEvent, startWebhooks } from "../internal/events/index.ts";
 import type { MusicFsConfig } from "../internal/config/index.ts";
 import { createRouter, type TrackRef } from "../internal/origins/index.ts";
 
@@ -47,7 +48,11 @@ export function register(cli: CAC): void {
       const catalogDb = dbPath === undefined ? undefined : openCatalogReadonly(dbPath);
       const backend = catalogDb ? catalogBackend(catalogDb) : undefined;
       const log = (line: string) => process.stderr.write(`musicfs serve: ${line}\n`);
-      const origins = opts.config === undefined ? undefined : await startOrigins(loadConfigOption(String(opts.config), "serve"), dbPath, log);
+      const config = opts.config === undefined ? undefined : loadConfigOption(String(opts.config), "serve");
+      // Events for SubscribeEvents and the config's webhooks (here: the origins' health and failovers).
+      const events = new EventBus();
+      if (config?.webhooks.length) startWebhooks(events, config.webhooks, log);
+      const origins = config ? await startOrigins(config, dbPath, log, events) : undefined;
 
       let stopping = false;
       // GET /metrics (behind the token when there is one): RPC calls, the catalog, origins and cache.
@@ -68,6 +73,7 @@ export function register(cli: CAC): void {
             allowShutdown: addr.kind === "unix" || token !== undefined,
             onShutdown: () => void stop("Shutdown RPC"),
             origins: origins?.backend,
+            events: config ? events : undefined,
           });
           if (Object.keys(exports).length > 0) registerSyncService(router, { exports, token });
         },
@@ -142,11 +148,12 @@ function parseExports(specs: string[]): Record<string, string> {
  * its chunk cache, unless a mount holds that cache (one owner per cache directory): then the cache
  * methods say to ask the mount's own API.
  */
-async function startOrigins(config: MusicFsConfig, dbPath: string | undefined, log: (line: string) => void): Promise<{ backend: OriginsBackend; close(): Promise<void> }> {
+async function startOrigins(config: MusicFsConfig, dbPath: string | undefined, log: (line: string) => void, events: EventBus): Promise<{ backend: OriginsBackend; close(): Promise<void> }> {
   const router = createRouter(config, {
     warn: log,
     onEvent: (e) => {
       if (e.type === "origin_health_changed") log(`origin ${e.originId} is ${e.status}${e.error ? `: ${e.error}` : ""}`);
+      publishRouterEvent(events, e);
     },
   });
   await router.checkHealth();

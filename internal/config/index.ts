@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { type CredentialSource, checkPrivateFile, expandHome, type Warn } from "./credentials.ts";
 import { ConfigError } from "./errors.ts";
+import { Secret } from "./secret.ts";
 
 export { ConfigError } from "./errors.ts";
 export { Secret, REDACTED, scrub } from "./secret.ts";
@@ -84,6 +85,8 @@ export interface MusicFsConfig {
   cache: CacheConfig;
   health: HealthConfig;
   failover: FailoverConfig;
+  /** Where events are POSTed ([[webhooks]] url, secret or secret_env, events, retry_count, timeout_ms). */
+  webhooks: { url: string; secret?: Secret; events: string[]; retryCount: number; timeoutMs: number }[];
   /** Saved queries shown by `mount` under /.collections/ ([[collections]] name, query, sort). */
   collections: { name: string; query: string; sort?: "relevance" | "artist" | "album" | "year" | "title" | "added" | "path" }[];
   raw: Record<string, unknown>;
@@ -233,6 +236,8 @@ export interface ParseOptions {
   mountPoint?: string;
   cacheDir?: string;
   warn?: Warn;
+  /** Where secret_env names are looked up (default process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 /** Parses and validates config text. Throws ConfigError naming the key. */
@@ -315,7 +320,30 @@ export function parseConfig(text: string, opts: ParseOptions = {}): MusicFsConfi
     return { name: r.str(t, "name", key), query: r.str(t, "query", key), sort: sort as (typeof SORTS)[number] | undefined };
   });
 
-  return { file: opts.file, mountPoint, cacheDir, origins, cache, health, failover, collections, raw: doc, warnings };
+  if (doc.webhooks !== undefined && !Array.isArray(doc.webhooks)) throw new ConfigError("webhooks", "must be an array of tables ([[webhooks]])", opts.file);
+  const webhooks = ((doc.webhooks as unknown[] | undefined) ?? []).map((v, i) => {
+    const key = `webhooks[${i}]`;
+    const t = r.table(v, key);
+    r.noUnknown(t, key, ["url", "secret", "secret_env", "events", "retry_count", "timeout_ms"]);
+    const url = r.str(t, "url", key);
+    if (!/^https?:\/\/[^\s/]+/.test(url)) throw new ConfigError(`${key}.url`, "must be an http:// or https:// URL", opts.file);
+    if (t.secret !== undefined && t.secret_env !== undefined) throw new ConfigError(`${key}.secret`, "give secret or secret_env, not both", opts.file);
+    let secret: Secret | undefined;
+    if (t.secret !== undefined) {
+      secret = new Secret(r.str(t, "secret", key));
+      warn(`${key}.secret is inline in the config: prefer secret_env = "VARIABLE"`);
+    } else if (t.secret_env !== undefined) {
+      const name = r.str(t, "secret_env", key);
+      const value = (opts.env ?? process.env)[name];
+      if (!value) throw new ConfigError(`${key}.secret_env`, `the environment variable ${name} is not set`, opts.file);
+      secret = new Secret(value);
+    }
+    const events = t.events === undefined ? [] : t.events;
+    if (!Array.isArray(events) || events.some((e) => typeof e !== "string")) throw new ConfigError(`${key}.events`, "must be a list of event type strings", opts.file);
+    return { url, secret, events: events as string[], retryCount: r.num(t, "retry_count", key, 3, 0, 20), timeoutMs: r.num(t, "timeout_ms", key, 5000, 100, 600000) };
+  });
+
+  return { file: opts.file, mountPoint, cacheDir, origins, cache, health, failover, collections, webhooks, raw: doc, warnings };
 }
 
 /** Reads, parses and validates a config file; warns when it is readable by group or others. */

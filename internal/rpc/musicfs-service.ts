@@ -10,6 +10,7 @@ import {
   CacheStatsSchema,
   ClearCacheResponseSchema,
   EmptySchema,
+  EventSchema,
   HealthStatus,
   OriginHealthResponseSchema,
   OriginInfoSchema,
@@ -28,6 +29,7 @@ import {
 } from "../../proto/gen/musicfs/v1/musicfs_pb.ts";
 import type { SearchBackend, SearchHit } from "./backend.ts";
 import type { OriginHealth, OriginsBackend } from "./origins-backend.ts";
+import type { EventBus } from "../events/bus.ts";
 import { requireBackend, SEARCH_DEADLINE_MS, searchWithDeadline, validateSearch } from "./search.ts";
 
 export interface MusicfsServiceOptions {
@@ -43,6 +45,8 @@ export interface MusicfsServiceOptions {
    */
   onShutdown?: (req: { graceful: boolean; timeoutSecs: number }) => void;
   allowShutdown?: boolean;
+  /** What SubscribeEvents streams. Absent: UNIMPLEMENTED. */
+  events?: EventBus;
   /** Origins and chunk cache (`--config`). Absent: their methods are UNIMPLEMENTED. */
   origins?: OriginsBackend;
 }
@@ -193,8 +197,19 @@ export function musicfsService(opts: MusicfsServiceOptions): Partial<ServiceImpl
     async *rescanOrigin() {
       unimplemented("RescanOrigin", "the origins subsystem (scanner)");
     },
-    async *subscribeEvents() {
-      unimplemented("SubscribeEvents", "the event bus");
+    async *subscribeEvents(req, ctx: HandlerContext) {
+      if (!opts.events) unimplemented("SubscribeEvents", "the event bus (in mount --serve, and serve --config)");
+      const sub = opts.events.subscribe({ eventTypes: req.eventTypes, originId: req.originId });
+      const stop = () => sub.close();
+      ctx.signal.addEventListener("abort", stop);
+      try {
+        for await (const e of sub) {
+          yield create(EventSchema, { eventType: e.eventType, timestampMs: BigInt(e.timestampMs), originId: e.originId, path: e.path, fileId: e.fileId === undefined ? undefined : BigInt(e.fileId), metadata: e.metadata });
+        }
+      } finally {
+        ctx.signal.removeEventListener("abort", stop);
+        sub.close();
+      }
     },
   };
 }

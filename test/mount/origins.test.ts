@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { S3Client } from "bun";
+import { createHmac } from "node:crypto";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { MusicFS } from "../../proto/gen/musicfs/v1/musicfs_pb.ts";
 import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/index.ts";
 import { type S3Server, startS3 } from "../../scripts/test-servers/s3.ts";
 import { findSshd, type SshdServer, startSshd } from "../../scripts/test-servers/sshd.ts";
@@ -32,7 +36,19 @@ let s3: S3Server | null = null;
 let child: MountDaemon | null = null;
 let localFiles: GeneratedFile[] = [];
 let s3Files: GeneratedFile[] = [];
-const env = (): Record<string, string> => ({ MOUNTTEST_S3_ACCESS_KEY_ID: s3!.accessKeyId, MOUNTTEST_S3_SECRET_ACCESS_KEY: s3!.secretAccessKey });
+const env = (): Record<string, string> => ({ MOUNTTEST_S3_ACCESS_KEY_ID: s3!.accessKeyId, MOUNTTEST_S3_SECRET_ACCESS_KEY: s3!.secretAccessKey, MOUNTTEST_HOOK_SECRET: HOOK_SECRET });
+
+// A webhook receiver (AC-22: a webhook fires on file access), checking signatures as a user's would.
+const HOOK_SECRET = "hook-secret-for-the-test";
+const hooks: { body: string; signature: string }[] = [];
+const receiver = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  async fetch(req) {
+    hooks.push({ body: await req.text(), signature: req.headers.get("x-musicfs-signature") ?? "" });
+    return new Response("ok");
+  },
+});
 
 function cli(args: string[]) {
   const r = Bun.spawnSync([BUN, path.join(REPO, "cmd/musicfs.ts"), ...args], { env: { ...process.env, ...env() }, stdout: "pipe", stderr: "pipe" });
@@ -90,11 +106,13 @@ beforeAll(async () => {
     "[[origins]]", 'id = "disk"', 'origin_type = "local"', "priority = 1", `path = "${localLib}"`,
     "[[origins]]", 'id = "bucket"', 'origin_type = "s3"', "priority = 2", `bucket = "${s3.bucket}"`, `endpoint = "${s3.endpoint}"`, 'prefix = "lib"',
     'credentials = { source = "env", prefix = "MOUNTTEST_S3" }',
-    "[[collections]]", 'name = "Lossless"', 'query = "format:flac"', 'sort = "title"', "",
+    "[[collections]]", 'name = "Lossless"', 'query = "format:flac"', 'sort = "title"',
+    "[[webhooks]]", `url = "http://127.0.0.1:${receiver.port}/musicfs"`, 'secret_env = "MOUNTTEST_HOOK_SECRET"', 'events = ["file_accessed"]', "",
   ].join("\n"), { mode: 0o600 });
 }, 60_000);
 
 afterAll(async () => {
+  receiver.stop(true);
   await stopMountDaemon(child, mnt);
   await s3?.stop().catch(() => {});
   fs.rmSync(work, { recursive: true, force: true });
@@ -211,6 +229,32 @@ describe.skipIf(skipReason !== "")("mount over a local folder and an S3 bucket",
     const cleared = curl.exitCode === 0 ? JSON.parse(curl.stdout.toString()) : (await call("ClearCache", {})).json;
     expect(Number(cleared.chunksCleared)).toBe(Number(stats.chunkCount));
     expect(Number((await call("GetCacheStats", {})).json.chunkCount ?? 0)).toBe(0);
+  });
+
+  test("events: a signed webhook fires on file access, and SubscribeEvents streams it", async () => {
+    const api = String(child!.ready.api);
+    // SubscribeEvents over Connect (HTTP/1.1), as a client would: the next file_accessed event.
+    const client = createClient(MusicFS, createConnectTransport({ baseUrl: api, httpVersion: "1.1" }));
+    const ac = new AbortController();
+    const first = (async () => {
+      for await (const e of client.subscribeEvents({ eventTypes: ["file_accessed"] }, { signal: ac.signal })) return e;
+      return null;
+    })();
+    await Bun.sleep(100); // the stream is open before the access
+    const f = localFiles[1];
+    fs.closeSync(fs.openSync(mountPath(f), "r"));
+    const e = await first;
+    ac.abort();
+    expect(e?.eventType).toBe("file_accessed");
+    expect(e?.path).toBe(f.path);
+    expect(e?.originId).toBe("disk");
+    // The webhook: the same access, signed with the shared secret.
+    expect(await waitFor(() => hooks.some((h) => JSON.parse(h.body).data.path === f.path), 5000)).toBe(true);
+    for (const h of hooks) {
+      expect(JSON.parse(h.body).event_type).toBe("file_accessed");
+      expect(h.signature).toBe(`sha256=${createHmac("sha256", HOOK_SECRET).update(h.body).digest("hex")}`);
+    }
+    expect(child!.log()).not.toContain(HOOK_SECRET);
   });
 
   test("SIGTERM unmounts and closes the origins", async () => {
