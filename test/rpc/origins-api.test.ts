@@ -301,9 +301,12 @@ test("originsBackend: a reader without a store is no cache (not zeros); a passwo
   const cfg = path.join(root, "config.toml");
   fs.writeFileSync(cfg, [
     `cache_dir = "${root}/state"`,
-    "[[origins]]", 'id = "nas"', 'origin_type = "smb"', "priority = 1", `path = "${root}/share"`, 'remote = "smb://music:pa55-w0rd@nas.lan/music"', "",
+    "[[origins]]", 'id = "nas"', 'origin_type = "smb"', "priority = 1", `path = "${root}/share"`, 'remote = "smb://music@nas.lan/music"', "",
   ].join("\n"), { mode: 0o600 });
   const config = loadConfig(cfg);
+  // The config refuses a password in `remote`; the API's scrubbing is the second line, for a
+  // password that reaches a display name some other way (here, set after loading).
+  (config.origins[0] as { remote?: string }).remote = "smb://music:pa55-w0rd@nas.lan/music";
   const router = createRouter(config);
   // What a mount passes when its store could not be opened: a CachedReader over no store.
   const backend = originsBackend(config, router, null, new CachedReader<TrackRef>(router, null));
