@@ -34,3 +34,22 @@ export function runCli(args: string[], opts: { cwd?: string; env?: Record<string
   const r = Bun.spawnSync(cmd, { cwd: opts.cwd ?? REPO, env: { ...process.env, ...opts.env }, stdout: "pipe", stderr: "pipe" });
   return { code: r.exitCode ?? -1, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
+
+/**
+ * The first line a child process writes to stdout (its ready line), read across chunks; "" when
+ * it exits first. The stream is released afterwards, so the rest can still be read.
+ */
+export async function firstLine(stdout: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stdout.getReader();
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  return text.includes("\n") ? text.slice(0, text.indexOf("\n")) : "";
+}

@@ -2,7 +2,7 @@
 // a user would run on the result.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BUN, REPO } from "../helpers.ts";
+import { BUN, firstLine, REPO } from "../helpers.ts";
 
 export function sha256(p: string): string {
   return new Bun.CryptoHasher("sha256").update(fs.readFileSync(p)).digest("hex");
@@ -36,19 +36,12 @@ export async function startMountDaemon(args: string[], env: Record<string, strin
   void (async () => {
     for await (const chunk of proc.stderr as ReadableStream<Uint8Array>) stderr += new TextDecoder().decode(chunk);
   })();
-  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-  let line = "";
-  while (!line.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    line += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
+  const line = await firstLine(proc.stdout as ReadableStream<Uint8Array>);
   if (!line.includes('"mounted"')) {
     await proc.exited;
     throw new Error(`mount did not start: ${line} ${stderr}`);
   }
-  return { proc, ready: JSON.parse(line.split("\n")[0]), log: () => stderr };
+  return { proc, ready: JSON.parse(line), log: () => stderr };
 }
 
 /** SIGTERM, wait for the exit, and make sure nothing stays mounted at `mountpoint`. */

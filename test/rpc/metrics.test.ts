@@ -7,6 +7,7 @@ import { openCatalog, upsertTracks } from "../../internal/catalog/index.ts";
 import { MusicFS } from "../../proto/gen/musicfs/v1/musicfs_pb.ts";
 import { track } from "../search/fixture.ts";
 import { BUN, clientFor, REPO, tempDir } from "./helpers.ts";
+import { firstLine } from "../helpers.ts";
 
 const MAIN = path.join(import.meta.dir, "serve-main.ts");
 const PY = "/usr/bin/python3";
@@ -24,15 +25,7 @@ afterAll(() => {
 async function serve(args: string[], env: Record<string, string> = {}): Promise<string> {
   const proc = Bun.spawn([BUN, MAIN, "serve", "--listen", "127.0.0.1:0", "--json", ...args], { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, MUSICFS_TOKEN: "", ...env } });
   procs.push(proc);
-  const reader = proc.stdout.getReader();
-  let line = "";
-  while (!line.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    line += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return JSON.parse(line).address as string;
+  return JSON.parse(await firstLine(proc.stdout)).address as string;
 }
 
 /** name{labels} → value, through the Python parser when it is there. */

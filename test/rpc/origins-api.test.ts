@@ -14,6 +14,7 @@ import { loadConfig } from "../../internal/config/index.ts";
 import { createRouter, type TrackRef } from "../../internal/origins/index.ts";
 import { originsBackend } from "../../internal/rpc/index.ts";
 import { BUN, clientFor, connectJsonArgs, curl, haveCurl, REPO, startTestServer, tempDir } from "./helpers.ts";
+import { firstLine } from "../helpers.ts";
 
 const MAIN = path.join(import.meta.dir, "serve-main.ts");
 const dir = tempDir("musicfs-origins-api-");
@@ -28,16 +29,9 @@ afterAll(() => {
 async function startServe(args: string[]): Promise<{ proc: Bun.Subprocess<"ignore", "pipe", "pipe">; ready: { address: string; origins: number | null } }> {
   const p = Bun.spawn([BUN, MAIN, "serve", "--listen", "127.0.0.1:0", "--json", ...args], { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, MUSICFS_TOKEN: "" } });
   procs.push(p);
-  const reader = p.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  if (!text.includes("\n")) throw new Error(`serve exited before its ready line: ${await new Response(p.stderr).text()}`);
-  return { proc: p, ready: JSON.parse(text.split("\n")[0]) };
+  const line = await firstLine(p.stdout);
+  if (!line) throw new Error(`serve exited before its ready line: ${await new Response(p.stderr).text()}`);
+  return { proc: p, ready: JSON.parse(line) };
 }
 
 interface JsonReply {
@@ -93,15 +87,7 @@ test("serve --config answers for its origins and the chunk cache; no secret in a
   store.close();
 
   proc = Bun.spawn([BUN, MAIN, "serve", "--listen", "127.0.0.1:0", "--json", "--config", cfg], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
-  const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-  let line = "";
-  while (!line.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    line += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const ready = JSON.parse(line);
+  const ready = JSON.parse(await firstLine(proc.stdout as ReadableStream<Uint8Array>));
   expect(ready.origins).toBe(2);
   const c = clientFor(MusicFS, ready.address, "grpc");
 

@@ -6,6 +6,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { MusicFS } from "../../proto/gen/musicfs/v1/musicfs_pb.ts";
 import { syncToRemote } from "../../internal/sync/index.ts";
 import { BUN, bearer, clientFor, REPO, tempDir } from "./helpers.ts";
+import { firstLine } from "../helpers.ts";
 
 const MAIN = path.join(import.meta.dir, "serve-main.ts");
 const dirs: string[] = [];
@@ -25,15 +26,7 @@ interface Served {
 async function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
   const proc = Bun.spawn([BUN, MAIN, "serve", ...args], { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, MUSICFS_TOKEN: "", ...env } });
   procs.push(proc);
-  const reader = proc.stdout.getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return { proc, ready: text.split("\n")[0], stderr: () => new Response(proc.stderr).text() };
+  return { proc, ready: await firstLine(proc.stdout), stderr: () => new Response(proc.stderr).text() };
 }
 
 describe("musicfs serve", () => {
