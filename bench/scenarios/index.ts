@@ -8,6 +8,7 @@ import { helpLatency } from "./help-latency.ts";
 import { memcpy } from "./memcpy.ts";
 import { mount } from "./mount.ts";
 import { mountOrigins } from "./mount-origins.ts";
+import { overlay } from "./overlay.ts";
 import { reuse } from "./reuse.ts";
 import { searchRpc } from "./search-rpc.ts";
 import { scan } from "./scan.ts";
@@ -20,6 +21,7 @@ export function defaultRegistry(): ScenarioRegistry {
     .register(searchRpc)
     .register(rpcConcurrency)
     .register(sync)
+    .register(overlay)
     .register(mount)
     .register(mountOrigins);
 }
