@@ -1,15 +1,15 @@
 // The FUSE file system of `musicfs mount`: the catalog's tracks in a tree rendered from a path
 // template, plus hidden search folders (/.search/<query>/) whose entries are symlinks into the
-// tree. Built once per FUSE worker from the catalog (SQLite, WAL: readers never block a scan).
+// tree, and /.collections/. The tree is the catalog's stored snapshot (tree-snapshot.ts), read lazily.
 // Bytes of local files are read with a descriptor straight into the reply buffer; files on other
 // origins (S3, SFTP, NFS/SMB, or a local copy that failed) are read by the main thread, which owns
 // the origin router and the chunk cache (WorkerInfo.callMain, answered in cmd/mount.ts).
 import type { Database } from "bun:sqlite";
 import * as fs from "node:fs";
-import { allTracks, openCatalog, rowToTrack, trackSelectList, type Track } from "../catalog/index.ts";
+import { openCatalog, rowToTrack, trackSelectList, type Track } from "../catalog/index.ts";
 import { errno, FOPEN_CACHE_DIR, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs, type WorkerInfo } from "../fuse/index.ts";
 import type { TrackRef } from "../origins/index.ts";
-import { DEFAULT_TEMPLATE, VfsTree, type VfsNode } from "../vfs/index.ts";
+import { DEFAULT_TEMPLATE, type VfsNode } from "../vfs/index.ts";
 import { collectionsByName, type CollectionDef } from "./collections.ts";
 import { COLLECTIONS_DIR_INO, FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
 import type { OpenedEvent } from "./access-log.ts";
