@@ -162,13 +162,13 @@ async function startApi(listen: string, db: string, m: FuseMount, events: EventB
     throw new UsageError(`--serve: ${(e as Error).message}`);
   }
   if (!isLoopback(addr)) throw new UsageError(`--serve ${listen}: mount serves the API on loopback or a Unix socket only; use 'musicfs serve' with a token to expose it`);
-  const { catalogBackend, createMetrics, registerMusicfsServices, startServer } = await import("../internal/rpc/index.ts");
+  const { catalogBackend, catalogMetadata, createMetrics, registerMusicfsServices, startServer } = await import("../internal/rpc/index.ts");
   const { OP_BUCKETS } = await import("../internal/fuse/op-stats.ts");
   const readonly = openCatalog(db, { readonly: true });
   const backend = catalogBackend(readonly);
   // GET /metrics: RPC calls, the catalog, FUSE operations of this mount, origins and cache.
   const metrics = createMetrics({ catalog: readonly, origins, fuse: { buckets: OP_BUCKETS, ops: () => m.opStats() } });
-  return startServer({ listen, metrics, services: (router) => registerMusicfsServices(router, { backend, origins, events }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
+  return startServer({ listen, metrics, services: (router) => registerMusicfsServices(router, { backend, origins, events, metadata: catalogMetadata(readonly, db, events) }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
 }
 
 /** A stale mount (its daemon was killed) answers ENOTCONN; startFuse clears it. */

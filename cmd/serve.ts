@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { openCatalog } from "../internal/catalog/index.ts";
 import { EXIT_FAILURE, UsageError } from "../internal/cli/index.ts";
 import { registerSyncService } from "../internal/sync/index.ts";
-import { catalogBackend, createMetrics, DEFAULT_LISTEN, isLoopback, originsBackend, parseListen, registerMusicfsServices, startServer, type OriginsBackend } from "../internal/rpc/index.ts";
+import { catalogBackend, catalogMetadata, createMetrics, DEFAULT_LISTEN, isLoopback, originsBackend, parseListen, registerMusicfsServices, startServer, type OriginsBackend } from "../internal/rpc/index.ts";
 import { CachedReader } from "../internal/cas/cached-reader.ts";
 import { ChunkStore } from "../internal/cas/store.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
@@ -74,6 +74,8 @@ export function register(cli: CAC): void {
             onShutdown: () => void stop("Shutdown RPC"),
             origins: origins?.backend,
             events: config ? events : undefined,
+            // Tag edits (the metadata overlay) go to the catalog file on a connection of their own.
+            metadata: catalogDb && dbPath ? catalogMetadata(catalogDb, dbPath, events) : undefined,
           });
           if (Object.keys(exports).length > 0) registerSyncService(router, { exports, token });
         },

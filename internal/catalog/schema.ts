@@ -117,4 +117,17 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER tracks_gen_ad AFTER DELETE ON tracks BEGIN UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1; END;
   CREATE TRIGGER tracks_gen_au AFTER UPDATE ON tracks BEGIN UPDATE catalog_generation SET gen = gen + 1 WHERE id = 1; END;
   `,
+  // 4: the metadata overlay (FR-5.3): a user's tag edits per track, never written to the file.
+  // tracks' tag columns hold the effective tags (file's, with the edits over them) so search and
+  // the tree follow edits; `original` keeps what the scan read, for ClearOverlay and rescans.
+  // `version` grows with every edit of the row: the mount's cached header is keyed by it.
+  `
+  CREATE TABLE overlays (
+    track_id   INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+    edits      TEXT    NOT NULL,
+    original   TEXT    NOT NULL,
+    version    INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];

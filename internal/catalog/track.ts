@@ -1,5 +1,6 @@
 // The Track row as the rest of MusicFS sees it, and the SQL column mapping.
 import type { Database } from "bun:sqlite";
+import { reapplyOverlay } from "./overlays.ts";
 import { DROP_TRIGGERS, FTS_COLUMNS, TRIGGERS, TRIGRAM_COLUMNS } from "./schema.ts";
 
 export interface TrackTags {
@@ -123,15 +124,17 @@ export class TrackWriter {
     this.deleteStmt = db.prepare("DELETE FROM tracks WHERE id = ?");
   }
 
-  /** Inserts, or updates the row with the same (origin, path); returns the id. */
+  /** Inserts, or updates the row with the same (origin, path); returns the id. A user's tag edits stay over the file's tags. */
   upsert(t: TrackInput, now = Date.now()): number {
     const row = this.insertStmt.get(...values(t, now), now) as { id: number };
+    reapplyOverlay(this.db, row.id, t, now);
     return row.id;
   }
 
-  /** Rewrites every field of row `id` (used for moved and modified files: the id is kept). */
+  /** Rewrites every field of row `id` (used for moved and modified files: the id is kept), edits kept over it. */
   update(id: number, t: TrackInput, now = Date.now()): void {
     this.updateStmt.run(...values(t, now), id);
+    reapplyOverlay(this.db, id, t, now);
   }
 
   move(id: number, newPath: string, mtimeMs: number, now = Date.now()): void {

@@ -16,6 +16,8 @@ import type { OpenedEvent } from "./access-log.ts";
 import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
 import { QueryRunner, queryKey } from "./queries.ts";
 import { buildVfsTree, catalogSignature, ensureSnapshot, snapshotKey, TreeSnapshot, withFormat } from "./tree-snapshot.ts";
+import { OverlayPlans } from "./overlay-plans.ts";
+import { plannedSegments, type OverlayPlan } from "../overlay/index.ts";
 
 export interface MusicFsOptions {
   /** Catalog database file. */
@@ -47,6 +49,11 @@ export interface RemoteReadRequest {
  * worker can serve any handle (descriptors, the other kind, are far below it).
  */
 const REMOTE_FH_BASE = 2 ** 48;
+/**
+ * Handles of tracks with tag edits: this base plus the handle the track would have without them
+ * (a descriptor or a remote handle); reads put the synthesised header in front of its bytes.
+ */
+const OVERLAY_FH_BASE = 2 ** 50;
 /** Remote reads go to the main thread in aligned blocks of this size; a worker keeps the last few. */
 const REMOTE_BLOCK = 1 << 20;
 const REMOTE_BLOCKS_KEPT = 8;
@@ -76,6 +83,8 @@ export class MusicFs implements FileSystem {
   /** Every copy of a track by catalog id, the preferred first (mounts with origins; see copiesOf). */
   private readonly copies = new Map<number, Track[]>();
   private readonly callMain?: (request: unknown) => Promise<unknown>;
+  /** Tag edits (metadata overlay) and their synthesised headers. */
+  private readonly overlays: OverlayPlans;
   /** Recent remote blocks of this worker (LRU by insertion order), see remoteBlock. */
   private readonly blocks = new Map<string, Promise<Uint8Array>>();
   /** Bumped by every tree build; dirListedIn: the build a folder was last opened from. */
@@ -97,6 +106,7 @@ export class MusicFs implements FileSystem {
     this.loc = new Locations(opts.origins ?? []);
     this.callMain = callMain;
     this.queries = new QueryRunner(db, opts.searchLimit ?? 1000);
+    this.overlays = new OverlayPlans(db, (line) => logError("overlay", new Error(line)));
     this.tree = this.buildTree();
   }
 
@@ -148,6 +158,9 @@ export class MusicFs implements FileSystem {
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
+    // Tag edits bump the catalog's signature too (they change the tags), but an edit of a field
+    // the catalog does not hold (track total) changes only the overlay's version.
+    this.overlays.reload();
     if (catalogSignature(this.db) !== this.signature) this.tree = this.buildTree();
   }
 
@@ -163,6 +176,48 @@ export class MusicFs implements FileSystem {
     return { ino: node.ino, mode: S_IFREG | 0o444, size: t.size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: t.mtimeMs / 1000 };
   }
 
+  /** nodeAttr with the virtual size of an edited track (its plan is computed first if need be). */
+  private treeAttr(node: VfsNode<Track>): Attr | Promise<Attr> {
+    const attr = this.nodeAttr(node);
+    if (node.kind !== "file" || !this.overlays.has(node.track.id)) return attr;
+    const ready = this.overlays.ready(node.track);
+    if (ready !== undefined) {
+      if (ready) attr.size = ready.size;
+      return attr;
+    }
+    return this.planOf(node.track).then(
+      (p) => {
+        if (p) attr.size = p.size;
+        return attr;
+      },
+      () => attr,
+    );
+  }
+
+  private planOf(t: Track): Promise<OverlayPlan | null> {
+    return this.overlays.plan(t, (offset, length) => this.readOriginal(t, offset, length));
+  }
+
+  /** Bytes of a track's origin file, for planning its overlay header. */
+  private async readOriginal(t: Track, offset: number, length: number): Promise<Uint8Array> {
+    if (this.loc.direct(t)) {
+      try {
+        const fd = fs.openSync(t.path, "r");
+        try {
+          const buf = new Uint8Array(length);
+          return buf.subarray(0, fs.readSync(fd, buf, 0, length, offset));
+        } finally {
+          fs.closeSync(fd);
+        }
+      } catch (e) {
+        if (!this.callMain || !this.copiesOf(t)) throw e;
+      }
+    }
+    const r = await this.readRemote(0, t.id, offset, length);
+    if (typeof r === "number") throw new Error(`reading ${t.path} failed (errno ${-r})`);
+    return r;
+  }
+
   private resultTarget(trackId: number): string | null {
     const file = this.tree.fileOfTrack(trackId);
     if (!file) return null;
@@ -176,12 +231,12 @@ export class MusicFs implements FileSystem {
     return { ino: RESULT_INO_BASE + trackId, mode: S_IFLNK | 0o777, size: Buffer.byteLength(target), nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: t.mtimeMs / 1000 };
   }
 
-  getattr(ino: number): Attr | number {
+  getattr(ino: number): Attr | number | Promise<Attr> {
     this.refresh();
     switch (kindOf(ino)) {
       case "tree": {
         const node = this.tree.node(ino);
-        return node ? this.nodeAttr(node) : -errno.ENOENT;
+        return node ? this.treeAttr(node) : -errno.ENOENT;
       }
       case "search-root":
         return this.dirAttr(SEARCH_DIR_INO, 0);
@@ -196,14 +251,14 @@ export class MusicFs implements FileSystem {
 
   // --- names ------------------------------------------------------------------------------
 
-  lookup(parent: number, name: string): Attr | number {
+  lookup(parent: number, name: string): Attr | number | Promise<Attr> {
     this.refresh();
     if (parent === ROOT_INO && name === ".search") return this.dirAttr(SEARCH_DIR_INO, 0);
     if (parent === ROOT_INO && name === ".collections") return this.dirAttr(COLLECTIONS_DIR_INO, 0);
     switch (kindOf(parent)) {
       case "tree": {
         const node = this.tree.lookup(parent, name);
-        return node ? this.nodeAttr(node) : -errno.ENOENT;
+        return node ? this.treeAttr(node) : -errno.ENOENT;
       }
       case "search-root": {
         const r = this.queries.register(name);
@@ -284,7 +339,7 @@ export class MusicFs implements FileSystem {
         const attr: Attr =
           e.kind === "dir"
             ? this.dirAttr(e.ino, e.mtimeMs)
-            : { ino: e.ino, mode: S_IFREG | 0o444, size: e.size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: e.mtimeMs / 1000 };
+            : { ino: e.ino, mode: S_IFREG | 0o444, size: this.listedSize(e.ino, e.size, e.mtimeMs), nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: e.mtimeMs / 1000 };
         if (!out.add(e.name, attr, i + 1)) break;
       }
       return 0;
@@ -307,19 +362,49 @@ export class MusicFs implements FileSystem {
     return 0;
   }
 
+  /**
+   * A listed file's size: an edited track's virtual size once its header is planned. READDIR
+   * cannot wait, so a plan not made yet is started and the original size shown until the
+   * kernel's attributes expire (1 s); LOOKUP and GETATTR wait for the plan.
+   */
+  private listedSize(ino: number, size: number, mtimeMs: number): number {
+    const id = ino - FILE_INO_BASE;
+    if (!this.overlays.has(id)) return size;
+    const ready = this.overlays.ready({ id, size, mtimeMs });
+    if (ready !== undefined) return ready ? ready.size : size;
+    const node = this.tree.node(ino);
+    if (node?.kind === "file") this.planOf(node.track).catch(() => {});
+    return size;
+  }
+
   // --- files ------------------------------------------------------------------------------
 
-  open(ino: number, flags: number): OpenReply | number {
+  open(ino: number, flags: number): OpenReply | number | Promise<OpenReply | number> {
     if ((flags & O_ACCMODE) !== 0 || flags & (O_TRUNC | O_APPEND)) return -errno.EROFS;
     if (kindOf(ino) !== "tree") return -errno.EINVAL;
     const node = this.tree.node(ino);
     if (!node) return -errno.ENOENT;
     if (node.kind !== "file") return -errno.EISDIR;
     const t = node.track;
-    const r = this.openTrack(t);
+    const r = this.overlays.has(t.id) ? this.openEdited(t) : this.openTrack(t);
+    if (typeof r === "number") return r;
     // The access log (play counts, "Recently Played"): one message to the main thread per open.
-    if (typeof r !== "number") this.callMain?.({ op: "opened", trackId: t.id, at: Date.now() } satisfies OpenedEvent).catch(() => {});
+    this.callMain?.({ op: "opened", trackId: t.id, at: Date.now() } satisfies OpenedEvent).catch(() => {});
+    // Pages read before an edit (or before its removal) show the old header: drop them.
+    if (!(r instanceof Promise) && !this.overlays.keepCache(t.id)) r.flags = (r.flags ?? 0) & ~FOPEN_KEEP_CACHE;
     return r;
+  }
+
+  /** An edited track: its header is planned before the open succeeds, so reads never wait for it. */
+  private async openEdited(t: Track): Promise<OpenReply | number> {
+    try {
+      await this.planOf(t);
+    } catch (e) {
+      logError(`open ${t.path}`, e);
+      return -errno.EIO;
+    }
+    const r = this.openTrack(t);
+    return typeof r === "number" ? r : { fh: OVERLAY_FH_BASE + r.fh, flags: 0 };
   }
 
   private openTrack(t: Track): OpenReply | number {
@@ -344,9 +429,49 @@ export class MusicFs implements FileSystem {
   }
 
   read(ino: number, fh: number, offset: number, size: number, dst: Uint8Array): number | Uint8Array | Promise<Uint8Array | number> {
+    if (fh >= OVERLAY_FH_BASE) return this.readEdited(ino, fh - OVERLAY_FH_BASE, offset, size, dst);
+    return this.readFile(ino, fh, offset, size, dst);
+  }
+
+  /** A read of an edited track: header bytes from its plan, the rest from the original file. */
+  private readEdited(ino: number, fh: number, offset: number, size: number, dst: Uint8Array): number | Uint8Array | Promise<Uint8Array | number> {
+    const node = this.tree.node(ino);
+    if (node?.kind !== "file") return -errno.EIO;
+    const ready = this.overlays.ready(node.track);
+    if (ready === undefined) {
+      // Edited again since the open: plan the new version (dst is only valid during this call).
+      return this.planOf(node.track).then(
+        (p) => this.readPlanned(ino, fh, p, offset, size, null),
+        (e) => -errno.errnoOf(e),
+      );
+    }
+    return this.readPlanned(ino, fh, ready, offset, size, dst);
+  }
+
+  private readPlanned(ino: number, fh: number, plan: OverlayPlan | null, offset: number, size: number, dst: Uint8Array | null): number | Uint8Array | Promise<Uint8Array | number> {
+    if (!plan) return this.readFile(ino, fh, offset, size, dst);
+    const s = plannedSegments(plan, offset, size);
+    const head = plan.header.subarray(s.headerStart, s.headerEnd);
+    if (s.originalLength === 0) return head;
+    if (head.length === 0) return this.readFile(ino, fh, s.originalOffset, s.originalLength, dst);
+    const join = (rest: number | Uint8Array): number | Uint8Array => {
+      if (typeof rest === "number") return rest;
+      const out = new Uint8Array(head.length + rest.length);
+      out.set(head);
+      out.set(rest, head.length);
+      return out;
+    };
+    const rest = this.readFile(ino, fh, s.originalOffset, s.originalLength, null);
+    return rest instanceof Promise ? rest.then(join) : join(rest);
+  }
+
+  /** Bytes of the original file behind handle `fh`; into `dst` when given, else a new buffer. */
+  private readFile(ino: number, fh: number, offset: number, size: number, dst: Uint8Array | null): number | Uint8Array | Promise<Uint8Array | number> {
     if (fh >= REMOTE_FH_BASE) return this.readRemote(ino, fh - REMOTE_FH_BASE, offset, size);
     try {
-      return fs.readSync(fh, dst, 0, size, offset);
+      if (dst) return fs.readSync(fh, dst, 0, size, offset);
+      const buf = new Uint8Array(size);
+      return buf.subarray(0, fs.readSync(fh, buf, 0, size, offset));
     } catch (e) {
       logError("read", e);
       // A failing local disk: finish the read from another copy when there is one.
@@ -410,6 +535,7 @@ export class MusicFs implements FileSystem {
   }
 
   release(_ino: number, fh: number): number {
+    if (fh >= OVERLAY_FH_BASE) fh -= OVERLAY_FH_BASE;
     if (fh >= REMOTE_FH_BASE) return 0;
     try {
       fs.closeSync(fh);

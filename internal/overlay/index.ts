@@ -3,5 +3,5 @@
 // Pure: no FUSE, no catalog. See README.md beside this file.
 export { planOverlay, readPlanned, plannedSegments, overlayFormat, type OverlayPlan, type PlannedSegments } from "./plan.ts";
 export { OverlayError, type OverlayErrorCode } from "./errors.ts";
-export { validateOverlayTags, mergeTags, OVERLAY_FIELDS, MAX_VALUE_BYTES, MAX_VALUES, MAX_EDIT_BYTES, type OverlayTags, type OverlayField, type TagValues, type Edits } from "./tags.ts";
+export { validateOverlayTags, toOverlayTags, mergeTags, OVERLAY_FIELDS, MAX_VALUE_BYTES, MAX_VALUES, MAX_EDIT_BYTES, type OverlayTags, type OverlayField, type TagValues, type Edits } from "./tags.ts";
 export type { ReadRange } from "./bytes.ts";

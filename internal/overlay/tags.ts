@@ -167,3 +167,20 @@ export function splitPosition(s: string): [string, string] {
   const i = s.indexOf("/");
   return i < 0 ? [s.trim(), ""] : [s.slice(0, i).trim(), s.slice(i + 1).trim()];
 }
+
+/**
+ * Stored edits (the normalised form validateOverlayTags returns) back in the form it takes, so a
+ * stored record can be planned again: numbers as numbers, one-value fields as one text.
+ */
+export function toOverlayTags(edits: Edits): OverlayTags {
+  const out: Record<string, unknown> = {};
+  for (const f of OVERLAY_FIELDS) {
+    const v = edits[f];
+    if (v === undefined) continue;
+    if (v === null) out[f] = null;
+    else if ((NUMBER_FIELDS as readonly string[]).includes(f)) out[f] = Number(v[0]);
+    else if ((TEXT_FIELDS as readonly string[]).includes(f) || MB_MULTI.has(f)) out[f] = v;
+    else out[f] = v[0];
+  }
+  return out as OverlayTags;
+}

@@ -17,7 +17,6 @@ import {
   OriginsResponseSchema,
   OriginStatusSchema,
   TierStatsSchema,
-  MetadataResponseSchema,
   MetadataService,
   MountState,
   MusicFS,
@@ -28,6 +27,7 @@ import {
   type StatusResponse,
 } from "../../proto/gen/musicfs/v1/musicfs_pb.ts";
 import type { SearchBackend, SearchHit } from "./backend.ts";
+import { metadataService, type MetadataBackend } from "./metadata-service.ts";
 import type { OriginHealth, OriginsBackend } from "./origins-backend.ts";
 import type { EventBus } from "../events/bus.ts";
 import { requireBackend, SEARCH_DEADLINE_MS, searchWithDeadline, validateSearch } from "./search.ts";
@@ -49,6 +49,8 @@ export interface MusicfsServiceOptions {
   events?: EventBus;
   /** Origins and chunk cache (`--config`). Absent: their methods are UNIMPLEMENTED. */
   origins?: OriginsBackend;
+  /** Tag edits (the metadata overlay). Absent: edits are UNIMPLEMENTED, GetMetadata uses backend.getTrack. */
+  metadata?: MetadataBackend;
 }
 
 const HEALTH: Record<OriginHealth, HealthStatus> = {
@@ -214,44 +216,8 @@ export function musicfsService(opts: MusicfsServiceOptions): Partial<ServiceImpl
   };
 }
 
-export function metadataService(opts: MusicfsServiceOptions): Partial<ServiceImpl<typeof MetadataService>> {
-  const overlay = "the metadata overlay (tag edits served in synthesised headers)";
-  return {
-    async getMetadata(req) {
-      const lookup = opts.backend?.getTrack?.bind(opts.backend);
-      if (!lookup) unimplemented("GetMetadata", "track lookup in the catalog");
-      if (req.virtualPath === "") throw new ConnectError("virtual_path cannot be empty", Code.InvalidArgument);
-      const t = await lookup(req.virtualPath);
-      if (!t) throw new ConnectError(`no track at ${JSON.stringify(req.virtualPath)}`, Code.NotFound);
-      const num = (v: number | null | undefined) => (v === null || v === undefined ? undefined : v);
-      return create(MetadataResponseSchema, {
-        fileId: BigInt(t.id),
-        title: t.title ?? undefined,
-        artist: t.artist ?? undefined,
-        album: t.album ?? undefined,
-        albumArtist: t.albumArtist ?? undefined,
-        year: num(t.year),
-        track: num(t.trackNo),
-        disc: num(t.discNo),
-        genre: t.genre ?? undefined,
-        format: t.format ?? undefined,
-        durationMs: t.durationMs === null || t.durationMs === undefined ? undefined : BigInt(Math.round(t.durationMs)),
-        bitrate: t.bitrate === null || t.bitrate === undefined ? undefined : BigInt(Math.round(t.bitrate)),
-      });
-    },
-    updateMetadata: () => unimplemented("UpdateMetadata", overlay),
-    clearOverlay: () => unimplemented("ClearOverlay", overlay),
-    async *batchUpdateMetadata() {
-      unimplemented("BatchUpdateMetadata", overlay);
-    },
-    async *importMetadata() {
-      unimplemented("ImportMetadata", overlay);
-    },
-  };
-}
-
 /** Registers both musicfs.v1 services on a router. */
 export function registerMusicfsServices(router: ConnectRouter, opts: MusicfsServiceOptions): void {
   router.service(MusicFS, musicfsService(opts));
-  router.service(MetadataService, metadataService(opts));
+  router.service(MetadataService, metadataService(opts.metadata, unimplemented, opts.backend?.getTrack?.bind(opts.backend)));
 }
