@@ -2,8 +2,9 @@
 // database file or through a running `musicfs serve` (--server).
 import * as fs from "node:fs";
 import type { CAC } from "cac";
-import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { apiTransport } from "../internal/cli/api-client.ts";
+import { rawOption } from "../internal/cli/raw-options.ts";
 import { EXIT_FAILURE, EXIT_USAGE, table, UsageError } from "../internal/cli/index.ts";
 import { defaultCatalogPath, openCatalog } from "../internal/catalog/index.ts";
 import { caretLines, DEFAULT_LIMIT, MAX_LIMIT, QueryError, search, SORT_KEYS, type SortKey } from "../internal/search/index.ts";
@@ -118,18 +119,6 @@ function queryError(query: string, message: string, position: number): void {
   process.exitCode = EXIT_USAGE;
 }
 
-/** The value given for `name` (`--name v` or `--name=v`) exactly as typed; the last one wins. */
-function rawOption(argv: string[], name: string): string | undefined {
-  let value: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") break;
-    if (a === name && i + 1 < argv.length) value = argv[++i];
-    else if (a.startsWith(`${name}=`)) value = a.slice(name.length + 1);
-  }
-  return value;
-}
-
 /** A hit as the server reports it, filled in from GetMetadata, in the local path's JSON shape. */
 interface RemoteHit extends ShownHit {
   albumArtist: string | null;
@@ -152,23 +141,7 @@ const CALL_TIMEOUT_MS = 10_000;
  * when the server does not offer it).
  */
 async function searchServer(server: string, token: string | undefined, query: string, o: { limit: number; offset: number; json: boolean }): Promise<void> {
-  let baseUrl = server;
-  let socketPath: string | undefined;
-  if (server.startsWith("unix:")) {
-    socketPath = server.slice(5);
-    baseUrl = "http://localhost";
-  } else if (!/^https?:\/\/[^/]/.test(server)) {
-    throw new UsageError(`--server ${server}: expected http://HOST:PORT, https://HOST:PORT or unix:PATH`);
-  }
-  if (token !== undefined && (token === "" || /\s/.test(token))) throw new UsageError("the token must be non-empty and contain no whitespace");
-  const interceptors: Interceptor[] = [];
-  if (token) {
-    interceptors.push((next) => (req) => {
-      req.header.set("authorization", `Bearer ${token}`);
-      return next(req);
-    });
-  }
-  const transport = createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors, ...(socketPath ? { nodeOptions: { socketPath } } : {}) });
+  const transport = apiTransport(server, token);
   const musicfs = createClient(MusicFS, transport);
   const metadata = createClient(MetadataService, transport);
   const started = performance.now();

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { openCatalog } from "../internal/catalog/index.ts";
 import { EXIT_FAILURE, UsageError } from "../internal/cli/index.ts";
 import { registerSyncService } from "../internal/sync/index.ts";
+import { rawOption, rawOptions } from "../internal/cli/raw-options.ts";
 import { catalogBackend, catalogMetadata, createMetrics, DEFAULT_LISTEN, isLoopback, originsBackend, parseListen, registerMusicfsServices, startServer, type OriginsBackend } from "../internal/rpc/index.ts";
 import { CachedReader } from "../internal/cas/cached-reader.ts";
 import { ChunkStore } from "../internal/cas/store.ts";
@@ -112,22 +113,6 @@ export function register(cli: CAC): void {
       }
       // The action returns; the listening socket keeps the process alive until a signal.
     });
-}
-
-/** Every value given for `name` (as `--name v` or `--name=v`), exactly as typed, in order. */
-function rawOptions(argv: string[], name: string): string[] {
-  const values: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--") break;
-    if (a === name && i + 1 < argv.length) values.push(argv[++i]);
-    else if (a.startsWith(`${name}=`)) values.push(a.slice(name.length + 1));
-  }
-  return values;
-}
-
-function rawOption(argv: string[], name: string): string | undefined {
-  return rawOptions(argv, name).at(-1);
 }
 
 /** ["music=/srv/music", ...] → { music: "/srv/music" } with absolute paths. */

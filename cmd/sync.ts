@@ -3,6 +3,7 @@
 import type { CAC } from "cac";
 import * as fs from "node:fs";
 import { EXIT_FAILURE, EXIT_OK, formatBytes, parseCdcOptions, startProgress, UsageError } from "../internal/cli/index.ts";
+import { rawOption } from "../internal/cli/raw-options.ts";
 import { syncFolders, type SyncOptions, type SyncStats } from "../internal/sync/index.ts";
 import { isRemoteSpec, parseRemoteSpec, syncRemote } from "../internal/sync/remote/index.ts";
 
@@ -138,12 +139,3 @@ function positionals(args: string[]): string[] {
   return out;
 }
 
-/** The last value given for `name` (as `--name v` or `--name=v`), exactly as typed (cac turns "0123" into 123). */
-function rawOption(argv: string[], name: string): string | undefined {
-  let value: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === name && i + 1 < argv.length) value = argv[i + 1];
-    else if (argv[i].startsWith(name + "=")) value = argv[i].slice(name.length + 1);
-  }
-  return value;
-}

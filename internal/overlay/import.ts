@@ -103,24 +103,36 @@ function jsonRecords(text: string): Record<string, unknown>[] {
 function toRow(rec: Record<string, unknown>, csv: boolean): { key: ImportKey; tags: OverlayTags } {
   if ("__invalid" in rec) throw new Error("not an object");
   let key: ImportKey | null = null;
-  const tags: Record<string, unknown> = {};
+  const fields: Record<string, unknown> = {};
   for (const [rawName, raw] of Object.entries(rec)) {
     const name = norm(rawName);
-    if (KEY_COLUMNS.has(name)) {
-      if (raw === "" || raw === null || raw === undefined) continue;
-      if (key) throw new Error("names its track twice (use one of file_id, path, mb_recording_id)");
-      key = keyOf(name, raw);
+    if (!KEY_COLUMNS.has(name)) {
+      if (!(csv && raw === "")) fields[rawName] = raw;
       continue;
     }
-    const field = COLUMN_FIELDS[name];
-    if (!field) throw new Error(`unknown column "${rawName}"`);
-    if (csv && raw === "") continue;
-    tags[field] = NUMBER_FIELDS.has(field) && typeof raw === "string" ? numberOf(rawName, raw) : raw;
+    if (raw === "" || raw === null || raw === undefined) continue;
+    if (key) throw new Error("names its track twice (use one of file_id, path, mb_recording_id)");
+    key = keyOf(name, raw);
   }
   if (!key) throw new Error("no file_id, path or mb_recording_id to find its track by");
+  return { key, tags: tagsFromColumns(fields) };
+}
+
+/**
+ * An edit record from column names and values (CSV cells, `musicfs metadata set` KEY=VALUE
+ * pairs): names as in COLUMN_FIELDS, numbers from text ("3/12" counts as 3), "" removes a text
+ * tag. Throws an Error naming the column for an unknown one or a bad value.
+ */
+export function tagsFromColumns(rec: Record<string, unknown>): OverlayTags {
+  const tags: Record<string, unknown> = {};
+  for (const [rawName, raw] of Object.entries(rec)) {
+    const field = COLUMN_FIELDS[norm(rawName)];
+    if (!field) throw new Error(`unknown field "${rawName}" (known: ${[...new Set(Object.keys(COLUMN_FIELDS))].join(", ")})`);
+    tags[field] = NUMBER_FIELDS.has(field) && typeof raw === "string" ? (raw === "" ? null : numberOf(rawName, raw)) : raw;
+  }
   if (Object.keys(tags).length === 0) throw new Error("changes nothing");
-  validateOverlayTags(tags); // a bad value is this row's problem, reported with its number
-  return { key, tags: tags as OverlayTags };
+  validateOverlayTags(tags); // a bad value is reported now, with its field
+  return tags as OverlayTags;
 }
 
 function keyOf(name: string, raw: unknown): ImportKey {

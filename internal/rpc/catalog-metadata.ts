@@ -8,10 +8,12 @@ import { ROOT_INO } from "../vfs/index.ts";
 import type { MetadataBackend, MetadataInfo } from "./metadata-service.ts";
 
 /**
- * A track id for `p`: a path on an origin (as the catalog stores it), or a path inside a mount
- * (any tree the mounts stored in this catalog: mount_tree, keyed by template and origins).
+ * A track id for `p`: "#<id>", a path on an origin (as the catalog stores it), or a path inside a
+ * mount (any tree the mounts stored in this catalog: mount_tree, keyed by template and origins).
  */
 export function resolveTrackPath(db: Database, p: string): number | null {
+  const byId = /^#(\d{1,15})$/.exec(p);
+  if (byId) return getTrack(db, Number(byId[1])) ? Number(byId[1]) : null;
   const direct = db.query("SELECT id FROM tracks WHERE path = ? LIMIT 2").all(p) as { id: number }[];
   if (direct.length === 1) return direct[0].id;
   if (!db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mount_tree'").get()) return null;
