@@ -5,10 +5,15 @@
 // stale; later mounts only check the catalog's signature and then answer each LOOKUP, GETATTR
 // and READDIR with an indexed query, keeping what they read. Inodes are the tree's own (files:
 // catalog id; folders: a hash of their path), so they stay stable across remounts as before.
+// The user's namespace edits (namespace.ts) are part of the tree: folders made, files moved, and
+// the trash as the folder /.trash (looked up, not listed, like /.search). An edit changes the
+// stored rows of the mount's tree in place and moves the signature on, so other trees rebuild.
 import type { Database } from "bun:sqlite";
 import { allTracks, rowToTrack, trackSelectList, type Track } from "../catalog/index.ts";
-import { DEFAULT_TEMPLATE, FILE_INO_BASE, ROOT_INO, VfsTree, type VfsDir, type VfsFile, type VfsNode } from "../vfs/index.ts";
+import { DEFAULT_TEMPLATE, FILE_INO_BASE, ROOT_INO, TRASH_DIR, VfsTree, type VfsDir, type VfsFile, type VfsNode } from "../vfs/index.ts";
 import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
+import { ensureNamespaceSchema, loadEdits, namespaceGeneration } from "./ns-store.ts";
+import type { TreeRow } from "./tree-rows.ts";
 
 /** One child as READDIR needs it: no track row, only what its attributes need. */
 export interface DirEntry {
@@ -35,11 +40,12 @@ const SCHEMA = `
 
 /**
  * The catalog state a snapshot was built from: its generation, which every insert, update and
- * delete of a track bumps (schema 3 triggers). One row read, whatever the catalog's size.
+ * delete of a track bumps (schema 3 triggers), and the namespace's, which every edit bumps.
+ * Two rows read, whatever the catalog's size.
  */
 export function catalogSignature(db: Database): string {
   const r = db.query("SELECT gen FROM catalog_generation WHERE id = 1").get() as { gen: number } | null;
-  return `g${r?.gen ?? 0}`;
+  return `g${r?.gen ?? 0}n${namespaceGeneration(db)}`;
 }
 
 /** A tree's identity: the template and whatever decides which rows show (origins). */
@@ -55,6 +61,7 @@ export function snapshotKey(template: string, originsIdentity: string): string {
  */
 export function ensureSnapshot(db: Database, key: string, build: () => VfsTree<Track>): { built: boolean; sig: string } {
   if (!db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mount_tree'").get()) db.exec(SCHEMA);
+  ensureNamespaceSchema(db);
   let sig = catalogSignature(db);
   const fresh = () => (db.query("SELECT sig FROM mount_tree_meta WHERE key = ?").get(key) as { sig: string } | null)?.sig === sig;
   if (fresh()) return { built: false, sig };
@@ -76,12 +83,10 @@ export function ensureSnapshot(db: Database, key: string, build: () => VfsTree<T
   return { built, sig };
 }
 
-interface Row {
-  ino: number;
-  parent: number;
-  name: string;
-  track_id: number | null;
-  mtime_ms: number;
+/** The keys of the stored trees that match the catalog state `sig`. */
+export function storedTreesAt(db: Database, sig: string): string[] {
+  if (!db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mount_tree_meta'").get()) return [];
+  return (db.query("SELECT key FROM mount_tree_meta WHERE sig = ?").all(sig) as { key: string }[]).map((r) => r.key);
 }
 
 /** A folder whose children are read from the snapshot when first asked for. */
@@ -120,16 +125,18 @@ export class TreeSnapshot {
   private readonly children;
   private readonly track;
   readonly size: number;
+  /** The trash folder's inode (0: none), found when first needed. */
+  private trashIno = -1;
 
   constructor(
     private readonly db: Database,
     private readonly key: string,
     private readonly adapt: (t: Track) => Track = (t) => t,
   ) {
-    this.byIno = db.query<Row, [string, number]>("SELECT ino, parent, name, track_id, mtime_ms FROM mount_tree WHERE key = ? AND ino = ?");
+    this.byIno = db.query<TreeRow, [string, number]>("SELECT ino, parent, name, track_id, mtime_ms FROM mount_tree WHERE key = ? AND ino = ?");
     // INDEXED BY: without statistics SQLite would rather range-scan the primary key (every row of
     // the tree) than use the (key, parent, name) index.
-    this.byName = db.query<Row, [string, number, string]>("SELECT ino, parent, name, track_id, mtime_ms FROM mount_tree INDEXED BY mount_tree_children WHERE key = ? AND parent = ? AND name = ?");
+    this.byName = db.query<TreeRow, [string, number, string]>("SELECT ino, parent, name, track_id, mtime_ms FROM mount_tree INDEXED BY mount_tree_children WHERE key = ? AND parent = ? AND name = ?");
     this.children = db.query<{ ino: number; name: string; track_id: number | null; mtime_ms: number; size: number | null }, [string, number]>(
       "SELECT m.ino, m.name, m.track_id, m.mtime_ms, t.size FROM mount_tree m INDEXED BY mount_tree_children LEFT JOIN tracks t ON t.id = m.track_id WHERE m.key = ? AND m.parent = ? AND m.ino != m.parent ORDER BY m.name",
     );
@@ -137,7 +144,7 @@ export class TreeSnapshot {
     this.size = (db.query("SELECT nodes FROM mount_tree_meta WHERE key = ?").get(key) as { nodes: number } | null)?.nodes ?? 0;
   }
 
-  private toNode(r: Row): VfsNode<Track> | undefined {
+  private toNode(r: TreeRow): VfsNode<Track> | undefined {
     if (r.track_id === null) return new LazyDir(this, r.ino, r.parent, r.name, r.mtime_ms);
     const row = this.track.get(r.track_id) as Record<string, unknown> | null;
     if (!row) return undefined; // deleted since the snapshot: the next refresh rebuilds
@@ -170,9 +177,24 @@ export class TreeSnapshot {
     let list = this.listings.get(ino);
     if (!list) {
       list = this.children.all(this.key, ino).map((c) => ({ name: c.name, ino: c.ino, kind: c.track_id === null ? "dir" : "file", size: c.size ?? 0, mtimeMs: c.mtime_ms }));
+      // The trash is hidden like /.search: `find` or a backup of the mount must not see deleted music.
+      if (ino === ROOT_INO) list = list.filter((e) => e.ino !== this.trashDir());
       this.listings.set(ino, list);
     }
     return list;
+  }
+
+  private trashDir(): number {
+    if (this.trashIno < 0) this.trashIno = this.byName.get(this.key, ROOT_INO, TRASH_DIR)?.ino ?? 0;
+    return this.trashIno;
+  }
+
+  /** Whether a node is the trash folder or inside it. */
+  inTrash(ino: number): boolean {
+    const trash = this.trashDir();
+    if (trash === 0) return false;
+    for (let n = this.node(ino); n && n.ino !== ROOT_INO; n = this.node(n.parent)) if (n.ino === trash) return true;
+    return false;
   }
 
   pathOf(ino: number): string {
@@ -181,9 +203,10 @@ export class TreeSnapshot {
     return "/" + parts.reverse().join("/");
   }
 
+  /** The file of a track in the tree; a track in the trash has none (search results skip it). */
   fileOfTrack(trackId: number): VfsFile<Track> | undefined {
     const n = this.node(FILE_INO_BASE + trackId);
-    return n?.kind === "file" ? n : undefined;
+    return n?.kind === "file" && !this.inTrash(n.ino) ? n : undefined;
   }
 }
 
@@ -192,11 +215,14 @@ export function withFormat(t: Track): Track {
   return t.format ? t : { ...t, format: "bin" };
 }
 
-/** The tree rendered in memory from every readable row, copies on several origins shown once. */
+/**
+ * The tree rendered in memory from every readable row, copies on several origins shown once, with
+ * the namespace edits applied (moved files, user folders, the trash).
+ */
 export function buildVfsTree(db: Database, loc: Locations, template: string): VfsTree<Track> {
   const shown: Track[] = [];
   for (const g of groupCopies(allTracks(db), loc)) shown.push(withFormat(g[0]));
-  return VfsTree.build(shown, template);
+  return VfsTree.build(shown, template, loadEdits(db));
 }
 
 /**
