@@ -19,5 +19,6 @@ export const COMMANDS: Record<string, CommandEntry> = {
   scan: { usage: "scan [...libraries]", summary: "Scan music folders, or the origins of a config (local, NFS, SMB, S3, SFTP), into the catalog; only new and changed files are read again", load: () => import("./scan.ts") },
   search: { usage: "search [...query]", summary: "Search the catalog (words, field:value, ranges, OR/NOT, prefix*, fuzzy~1)", load: () => import("./search.ts") },
   metadata: { usage: "metadata <action> [...args]", summary: "Edit tags without touching files (metadata overlay): get, set, clear, import", load: () => import("./metadata.ts") },
+  trash: { usage: "trash <action> [...args]", summary: "The mount's trash: list, restore PATH|ID..., or empty it (files removed with rm through the mount; origin files are never touched)", load: () => import("./trash.ts") },
   bench: { usage: "bench [...scenarios]", summary: "Check the non-functional targets with real statistics (warm-up, median, p95)", load: () => import("./bench.ts") },
 };
