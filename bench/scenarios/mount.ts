@@ -19,7 +19,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { defineScenario, percentile, SkipScenario } from "../../internal/bench/index.ts";
-import { getTrackByPath, openCatalog, scanLibrary, upsertTracks, type TrackInput } from "../../internal/catalog/index.ts";
+import { getTrackByPath, openCatalog, scanLibrary, setOverlay, upsertTracks, type TrackInput } from "../../internal/catalog/index.ts";
 import { generateLibrary } from "../../internal/samplelib/index.ts";
 import { compileTemplate, DEFAULT_TEMPLATE, renderPath } from "../../internal/vfs/index.ts";
 import { prebuildTree } from "../../internal/mountfs/tree-snapshot.ts";
@@ -32,8 +32,8 @@ export const READDIR_ENTRIES = 10_000;
 export const READY_TRACKS = { full: 100_000, quick: 20_000 };
 
 const MODE = {
-  full: { trackBytes: 128 << 20, coldPairs: 3, statOps: 400, cachedOps: 2000, readdirs: 20, statPool: 20_000 },
-  quick: { trackBytes: 48 << 20, coldPairs: 3, statOps: 200, cachedOps: 1000, readdirs: 10, statPool: 4_000 },
+  full: { trackBytes: 128 << 20, overlayPairs: 9, coldPairs: 3, statOps: 400, cachedOps: 2000, readdirs: 20, statPool: 20_000 },
+  quick: { trackBytes: 48 << 20, overlayPairs: 9, coldPairs: 3, statOps: 200, cachedOps: 1000, readdirs: 10, statPool: 4_000 },
 };
 
 // ---- helpers -----------------------------------------------------------------------------------
@@ -211,6 +211,8 @@ interface State {
   main: MountChild | null;
   cold: ReadFile;
   warm: ReadFile;
+  /** A third track of the same size with a tag edit (metadata overlay): read overhead vs `cold`. */
+  edited: ReadFile;
   readdirDir: string;
   cachedPath: string;
   statPaths: string[];
@@ -261,9 +263,9 @@ function newestSource(): number {
 
 async function setupState(s: State, ctx: { quick: boolean; note(t: string): void }): Promise<void> {
   const t0 = performance.now();
-  // Two real FLAC tracks, fsynced so their pages can be dropped.
+  // Three real FLAC tracks, fsynced so their pages can be dropped.
   const lib = path.join(s.dir, "lib");
-  const files = generateLibrary(lib, { artists: 1, albumsPerArtist: 1, tracksPerAlbum: 2, trackBytes: s.mode.trackBytes, formats: ["flac"], hostile: false, malformed: false });
+  const files = generateLibrary(lib, { artists: 1, albumsPerArtist: 1, tracksPerAlbum: 3, trackBytes: s.mode.trackBytes, formats: ["flac"], hostile: false, malformed: false });
   for (const f of files) {
     const fd = fs.openSync(f.path, "r+");
     fs.fsyncSync(fd);
@@ -279,13 +281,16 @@ async function setupState(s: State, ctx: { quick: boolean; note(t: string): void
     for (let i = 0; i < s.mode.statPool; i++) rows.push(syntheticRow(READDIR_ENTRIES + i, "Bench Stat", "Cold", `s${i}`));
     upsertTracks(db, rows);
     const mountedPath = (t: TrackInput) => path.join(s.mnt, ...renderPath(tpl, t));
-    const [a, b] = files.map((f): ReadFile => {
+    // The third track gets a tag edit: the mount serves it with a synthesised header (and at its new path).
+    setOverlay(db, getTrackByPath(db, files[2].path)!.id, { title: "Edited For The Bench", genre: "Bench" });
+    const [a, b, c] = files.map((f): ReadFile => {
       const row = getTrackByPath(db, f.path);
       if (!row) throw new Error(`${f.path} is not in the catalog after the scan`);
       return { src: f.path, mounted: mountedPath(row), size: f.size };
     });
     s.cold = a;
     s.warm = b;
+    s.edited = c;
     s.readdirDir = path.dirname(mountedPath(rows[0]));
     s.statPaths = rows.slice(READDIR_ENTRIES).map(mountedPath);
     s.cachedPath = s.statPaths.pop()!;
@@ -308,6 +313,9 @@ async function setupState(s: State, ctx: { quick: boolean; note(t: string): void
     const st = fs.statSync(f.mounted);
     if (st.size !== f.size) throw new Error(`${f.mounted}: ${st.size} bytes through the mount, ${f.size} at the origin`);
   }
+  // The edited track's virtual size: its new header plus the original audio.
+  s.edited.size = fs.statSync(s.edited.mounted).size;
+  if (s.edited.size === fs.statSync(s.edited.src).size) throw new Error(`${s.edited.mounted}: the overlay did not change the size; is the edit served?`);
 }
 
 /** Stat pool spent (more repetitions than it was sized for): a fresh mount forgets every lookup. */
@@ -327,6 +335,7 @@ export const mount = defineScenario<State>({
     { id: "cold-read", unit: "MB/s", better: "higher", description: "dd bs=1M of the track through the mount, its pages and the origin's dropped (median of the pairs)" },
     { id: "cold-dd", unit: "MB/s", better: "none", description: "dd bs=1M of the origin file directly, its pages dropped (median of the pairs, same repetition)" },
     { id: "cold-vs-dd", unit: "%", better: "higher", description: "cold-read / cold-dd: median of the ratios of back-to-back pairs" },
+    { id: "overlay-read-overhead", unit: "%", better: "lower", description: "time to read a track with a tag edit (synthesised header) over the time for an unedited one of the same size, through the mount, origin in the page cache: median of pairs, in % more" },
     { id: "stat-cached-p50", unit: "us", better: "lower", description: "median stat() of one path stat'ed before (kernel attribute cache)" },
     { id: "stat-cached-p95", unit: "us", better: "lower", description: "p95 of the same stats" },
     { id: "stat-cold-p50", unit: "us", better: "lower", description: "median stat() of a path never looked up in this mount (LOOKUP to the daemon)" },
@@ -356,6 +365,7 @@ export const mount = defineScenario<State>({
       main: null,
       cold: { src: "", mounted: "", size: 0 },
       warm: { src: "", mounted: "", size: 0 },
+      edited: { src: "", mounted: "", size: 0 },
       readdirDir: "",
       cachedPath: "",
       statPaths: [],
@@ -432,6 +442,25 @@ export const mount = defineScenario<State>({
     out["warm-read"] = readAll(s.warm.mounted, s.buf, s.warm.size);
     readAll(s.warm.src, s.buf, s.warm.size);
     out["warm-direct"] = readAll(s.warm.src, s.buf, s.warm.size);
+
+    // Overlay: an edited track vs an unedited one of the same size, both through the mount with
+    // the origin files in the page cache and the mounted files' pages dropped (an edited track's
+    // pages are dropped at every open anyway); pairs alternate who goes first, median of ratios.
+    readAll(s.cold.src, s.buf, s.cold.size);
+    readAll(s.edited.src, s.buf, fs.statSync(s.edited.src).size);
+    const overhead: number[] = [];
+    const readMounted = (f: ReadFile) => {
+      evictFromPageCache(f.mounted);
+      return readAll(f.mounted, s.buf, f.size);
+    };
+    for (let i = 0; i < s.mode.overlayPairs; i++) {
+      const first = (r + i) % 2 === 0;
+      const plain = first ? readMounted(s.cold) : 0;
+      const edited = readMounted(s.edited);
+      const plainRate = first ? plain : readMounted(s.cold);
+      overhead.push(100 * (plainRate / edited - 1));
+    }
+    out["overlay-read-overhead"] = mid(overhead);
 
     // stat: one path over and over (after one untimed stat), then paths never looked up.
     fs.statSync(s.cachedPath);

@@ -30,9 +30,10 @@ export interface DirSink {
   /**
    * Adds one entry. `nextOffset` is the cookie the kernel passes back to continue after this
    * entry (e.g. index + 1); it must never be 0. Returns false when the reply is full: the entry was
-   * not added, stop and return.
+   * not added, stop and return. `noEntry`: READDIRPLUS hands the kernel no attributes (nor a
+   * lookup reference) for this entry, e.g. because its size is not known yet; it LOOKUPs it later.
    */
-  add(name: string, attr: Attr, nextOffset: number): boolean;
+  add(name: string, attr: Attr, nextOffset: number, noEntry?: boolean): boolean;
 }
 
 /** Changes requested by SETATTR; fields are valid when the FATTR_* bit is set in `valid`. */

@@ -310,12 +310,13 @@ export function direntType(mode: number): number {
  */
 export function writeDirent(
   buf: Buffer, dv: DataView, off: number, plus: boolean, name: string, nameLen: number, a: Attr,
-  nextOff: number, entryTtl: number, attrTtl: number,
+  nextOff: number, entryTtl: number, attrTtl: number, noEntry = false,
 ): number {
   let d = off;
   if (plus) {
     // "." and ".." carry no lookup reference (the kernel skips them): nodeid 0 says "no entry".
-    const dots = name === "." || name === "..";
+    // So does an entry whose attributes the FS cannot vouch for yet: the kernel LOOKUPs it later.
+    const dots = noEntry || name === "." || name === "..";
     writeEntryOut(dv, off, dots ? null : a, entryTtl, attrTtl);
     d = off + ENTRY_OUT_SIZE;
   }

@@ -87,11 +87,11 @@ class Sink implements DirSink {
     this.plus = plus;
   }
 
-  add(name: string, attr: Attr, nextOffset: number): boolean {
+  add(name: string, attr: Attr, nextOffset: number, noEntry = false): boolean {
     const nameLen = Buffer.byteLength(name, "utf8");
     const rec = align8((this.plus ? DIRENTPLUS_NAME_OFFSET : DIRENT_NAME_OFFSET) + nameLen);
     if (this.pos + rec > this.end) return false;
-    this.pos += writeDirent(this.buf, this.dv, this.pos, this.plus, name, nameLen, attr, nextOffset, this.entryTtl, this.attrTtl);
+    this.pos += writeDirent(this.buf, this.dv, this.pos, this.plus, name, nameLen, attr, nextOffset, this.entryTtl, this.attrTtl, noEntry);
     return true;
   }
 }

@@ -290,7 +290,7 @@ export class MusicFs implements FileSystem {
 
   // --- directories ------------------------------------------------------------------------
 
-  opendir(ino: number): OpenReply | number {
+  opendir(ino: number): OpenReply | number | Promise<OpenReply> {
     this.refresh();
     const kind = kindOf(ino);
     if (kind === "tree") {
@@ -301,7 +301,11 @@ export class MusicFs implements FileSystem {
       // (KEEP_CACHE) while the tree is the one it was listed from; after a rebuild it lists again.
       const keep = this.dirListedIn.get(ino) === this.treeVersion;
       this.dirListedIn.set(ino, this.treeVersion);
-      return { fh: 0, flags: FOPEN_CACHE_DIR | (keep ? FOPEN_KEEP_CACHE : 0) };
+      const reply: OpenReply = { fh: 0, flags: FOPEN_CACHE_DIR | (keep ? FOPEN_KEEP_CACHE : 0) };
+      // READDIRPLUS hands the kernel each file's size: plan the edited ones first, or it would
+      // cache their original size (and cut reads of a header that grew, or read past one that shrank).
+      const plans = this.unplannedEditsIn(ino);
+      return plans.length === 0 ? reply : Promise.all(plans).then(() => reply, () => reply);
     }
     if (kind === "search-root" || kind === "collections-root") return { fh: 0 };
     if (kind === "query") {
@@ -339,8 +343,9 @@ export class MusicFs implements FileSystem {
         const attr: Attr =
           e.kind === "dir"
             ? this.dirAttr(e.ino, e.mtimeMs)
-            : { ino: e.ino, mode: S_IFREG | 0o444, size: this.listedSize(e.ino, e.size, e.mtimeMs), nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: e.mtimeMs / 1000 };
-        if (!out.add(e.name, attr, i + 1)) break;
+            : { ino: e.ino, mode: S_IFREG | 0o444, size: e.size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: e.mtimeMs / 1000 };
+        const known = e.kind === "dir" || this.listedSize(attr);
+        if (!out.add(e.name, attr, i + 1, !known)) break;
       }
       return 0;
     }
@@ -362,19 +367,35 @@ export class MusicFs implements FileSystem {
     return 0;
   }
 
+  /** Plans being made for this folder's edited tracks that have none yet (none: no edits here). */
+  private unplannedEditsIn(dirIno: number): Promise<unknown>[] {
+    if (!this.overlays.any()) return [];
+    const out: Promise<unknown>[] = [];
+    for (const e of this.tree.entries(dirIno)) {
+      if (e.kind !== "file" || !this.overlays.has(e.ino - FILE_INO_BASE)) continue;
+      const node = this.tree.node(e.ino);
+      if (node?.kind === "file" && this.overlays.ready(node.track) === undefined) out.push(this.planOf(node.track));
+    }
+    return out;
+  }
+
   /**
-   * A listed file's size: an edited track's virtual size once its header is planned. READDIR
-   * cannot wait, so a plan not made yet is started and the original size shown until the
-   * kernel's attributes expire (1 s); LOOKUP and GETATTR wait for the plan.
+   * A listed file's size: an edited track's virtual size once this worker has planned its header.
+   * READDIR cannot wait; false means "not known yet": the entry goes out without attributes (the
+   * kernel LOOKUPs it, and LOOKUP waits for the plan) and the plan is started. opendir plans a
+   * folder's edited tracks first, but READDIR may reach another worker.
    */
-  private listedSize(ino: number, size: number, mtimeMs: number): number {
-    const id = ino - FILE_INO_BASE;
-    if (!this.overlays.has(id)) return size;
-    const ready = this.overlays.ready({ id, size, mtimeMs });
-    if (ready !== undefined) return ready ? ready.size : size;
-    const node = this.tree.node(ino);
-    if (node?.kind === "file") this.planOf(node.track).catch(() => {});
-    return size;
+  private listedSize(attr: Attr): boolean {
+    if (!this.overlays.has(attr.ino - FILE_INO_BASE)) return true;
+    const node = this.tree.node(attr.ino);
+    if (node?.kind !== "file") return true;
+    const ready = this.overlays.ready(node.track);
+    if (ready === undefined) {
+      this.planOf(node.track).catch(() => {});
+      return false;
+    }
+    if (ready) attr.size = ready.size;
+    return true;
   }
 
   // --- files ------------------------------------------------------------------------------
@@ -395,16 +416,20 @@ export class MusicFs implements FileSystem {
     return r;
   }
 
-  /** An edited track: its header is planned before the open succeeds, so reads never wait for it. */
-  private async openEdited(t: Track): Promise<OpenReply | number> {
-    try {
-      await this.planOf(t);
-    } catch (e) {
+  /**
+   * An edited track: its header is planned before the open succeeds, so reads never wait for it.
+   * Synchronous once planned (a Promise reply costs the worker's loop a poll round).
+   */
+  private openEdited(t: Track): OpenReply | number | Promise<OpenReply | number> {
+    const opened = (): OpenReply | number => {
+      const r = this.openTrack(t);
+      return typeof r === "number" ? r : { fh: OVERLAY_FH_BASE + r.fh, flags: 0 };
+    };
+    if (this.overlays.ready(t) !== undefined) return opened();
+    return this.planOf(t).then(opened, (e) => {
       logError(`open ${t.path}`, e);
       return -errno.EIO;
-    }
-    const r = this.openTrack(t);
-    return typeof r === "number" ? r : { fh: OVERLAY_FH_BASE + r.fh, flags: 0 };
+    });
   }
 
   private openTrack(t: Track): OpenReply | number {
@@ -454,6 +479,17 @@ export class MusicFs implements FileSystem {
     const head = plan.header.subarray(s.headerStart, s.headerEnd);
     if (s.originalLength === 0) return head;
     if (head.length === 0) return this.readFile(ino, fh, s.originalOffset, s.originalLength, dst);
+    if (dst && fh < REMOTE_FH_BASE) {
+      // Local file: header and original bytes straight into the reply buffer. (Two fresh 1 MiB
+      // buffers cost ~7 ms of page faults in a worker: the first read was 30x slower than the rest.)
+      dst.set(head, 0);
+      try {
+        return head.length + fs.readSync(fh, dst, head.length, s.originalLength, s.originalOffset);
+      } catch (e) {
+        logError("read", e);
+        return -errno.errnoOf(e);
+      }
+    }
     const join = (rest: number | Uint8Array): number | Uint8Array => {
       if (typeof rest === "number") return rest;
       const out = new Uint8Array(head.length + rest.length);

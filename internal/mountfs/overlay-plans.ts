@@ -36,6 +36,11 @@ export class OverlayPlans {
     this.versions = next;
   }
 
+  /** Whether any track has edits (most catalogs have none: callers skip their checks). */
+  any(): boolean {
+    return this.versions.size > 0;
+  }
+
   has(trackId: number): boolean {
     return this.versions.has(trackId);
   }
@@ -45,12 +50,12 @@ export class OverlayPlans {
     return !this.touched.has(trackId);
   }
 
-  private keyOf(t: Pick<Track, "id" | "size" | "mtimeMs">): string {
+  private keyOf(t: Track): string {
     return `${this.versions.get(t.id)}:${t.size}:${t.mtimeMs}`;
   }
 
   /** The plan when already computed (null: serve the original), undefined when not yet. */
-  ready(t: Pick<Track, "id" | "size" | "mtimeMs">): OverlayPlan | null | undefined {
+  ready(t: Track): OverlayPlan | null | undefined {
     const e = this.plans.get(t.id);
     return e && e.key === this.keyOf(t) ? e.done : undefined;
   }

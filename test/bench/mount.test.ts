@@ -23,6 +23,7 @@ describe("bench scenario mount", () => {
       "cold-read": "MB/s",
       "cold-dd": "MB/s",
       "cold-vs-dd": "%",
+      "overlay-read-overhead": "%",
       "stat-cached-p50": "us",
       "stat-cached-p95": "us",
       "stat-cold-p50": "us",

@@ -169,6 +169,10 @@ describe.skipIf(skipReason !== "")("metadata overlay through the mount", () => {
     await mount(false);
     const p = findInMount(ids.mp3)!;
     expect(path.basename(p)).toBe("07 - Edited mp3.mp3");
+    // The listing (READDIRPLUS) already carried the virtual size: no stale original size to wait out.
+    expect(fs.statSync(p).size).toBe(fs.readFileSync(p).length);
+    const f = findInMount(ids.flac)!;
+    expect(fs.statSync(f).size).toBe(fs.readFileSync(f).length);
     const m = mutagenRead(work, { "again.mp3": fs.readFileSync(p) });
     expect((Object.values(m)[0].frames as Record<string, string[]>).TIT2).toEqual(["Edited mp3"]);
   });
