@@ -17,6 +17,7 @@ import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
 import { QueryRunner, queryKey } from "./queries.ts";
 import { buildVfsTree, catalogSignature, ensureSnapshot, snapshotKey, TreeSnapshot, withFormat } from "./tree-snapshot.ts";
 import { OverlayPlans } from "./overlay-plans.ts";
+import { Namespace, NamespaceError } from "./namespace.ts";
 import { plannedSegments, type OverlayPlan } from "../overlay/index.ts";
 
 export interface MusicFsOptions {
@@ -64,6 +65,7 @@ const S_IFLNK = 0o120000;
 const O_ACCMODE = 3;
 const O_TRUNC = 0o1000;
 const O_APPEND = 0o2000;
+const RENAME_NOREPLACE = 1;
 
 /** How often a worker looks for a rescan (a cheap PRAGMA; the tree is rebuilt only on a change). */
 const REFRESH_CHECK_MS = 1000;
@@ -85,6 +87,8 @@ export class MusicFs implements FileSystem {
   private readonly callMain?: (request: unknown) => Promise<unknown>;
   /** Tag edits (metadata overlay) and their synthesised headers. */
   private readonly overlays: OverlayPlans;
+  /** mkdir, mv, rm (to /.trash) and rmdir of the tree: stored in the catalog, origins untouched. */
+  private readonly ns: Namespace;
   /** Recent remote blocks of this worker (LRU by insertion order), see remoteBlock. */
   private readonly blocks = new Map<string, Promise<Uint8Array>>();
   /** Bumped by every tree build; dirListedIn: the build a folder was last opened from. */
@@ -107,6 +111,7 @@ export class MusicFs implements FileSystem {
     this.callMain = callMain;
     this.queries = new QueryRunner(db, opts.searchLimit ?? 1000);
     this.overlays = new OverlayPlans(db, (line) => logError("overlay", new Error(line)));
+    this.ns = new Namespace(db, this.treeKey, () => buildVfsTree(this.db, this.loc, this.opts.template ?? DEFAULT_TEMPLATE));
     this.tree = this.buildTree();
   }
 
@@ -151,9 +156,9 @@ export class MusicFs implements FileSystem {
    * second, a worker compares SQLite's data_version and, if it moved, the tracks' signature.
    * Inodes are derived from catalog ids and paths, so the kernel's references stay valid.
    */
-  private refresh(): void {
+  private refresh(force = false): void {
     const now = Date.now();
-    if (now - this.lastCheck < REFRESH_CHECK_MS) return;
+    if (!force && now - this.lastCheck < REFRESH_CHECK_MS) return;
     this.lastCheck = now;
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
@@ -170,10 +175,17 @@ export class MusicFs implements FileSystem {
     return { ino, mode: S_IFDIR | 0o555, size: 4096, nlink: 2, uid: this.opts.uid, gid: this.opts.gid, mtime: mtimeMs ? mtimeMs / 1000 : this.mountTime };
   }
 
+  /** Tree folders and files are writable in the sense of rename(2): mv, rm and mkdir edit the namespace. */
+  private treeDirAttr(ino: number, mtimeMs: number): Attr {
+    const a = this.dirAttr(ino, mtimeMs);
+    a.mode = S_IFDIR | 0o755;
+    return a;
+  }
+
   private nodeAttr(node: VfsNode<Track>): Attr {
-    if (node.kind === "dir") return this.dirAttr(node.ino, node.mtimeMs);
+    if (node.kind === "dir") return this.treeDirAttr(node.ino, node.mtimeMs);
     const t = node.track;
-    return { ino: node.ino, mode: S_IFREG | 0o444, size: t.size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: t.mtimeMs / 1000 };
+    return { ino: node.ino, mode: S_IFREG | 0o644, size: t.size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: t.mtimeMs / 1000 };
   }
 
   /** nodeAttr with the virtual size of an edited track (its plan is computed first if need be). */
@@ -291,7 +303,8 @@ export class MusicFs implements FileSystem {
   // --- directories ------------------------------------------------------------------------
 
   opendir(ino: number): OpenReply | number | Promise<OpenReply> {
-    this.refresh();
+    // Listings must show another worker's mv or rm at once (data_version costs ~1 µs; not done per getattr).
+    this.refresh(true);
     const kind = kindOf(ino);
     if (kind === "tree") {
       const node = this.tree.node(ino);
@@ -342,8 +355,8 @@ export class MusicFs implements FileSystem {
         const e = entries[i];
         const attr: Attr =
           e.kind === "dir"
-            ? this.dirAttr(e.ino, e.mtimeMs)
-            : { ino: e.ino, mode: S_IFREG | 0o444, size: e.size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: e.mtimeMs / 1000 };
+            ? this.treeDirAttr(e.ino, e.mtimeMs)
+            : { ino: e.ino, mode: S_IFREG | 0o644, size: e.size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: e.mtimeMs / 1000 };
         const known = e.kind === "dir" || this.listedSize(attr);
         if (!out.add(e.name, attr, i + 1, !known)) break;
       }
@@ -581,6 +594,47 @@ export class MusicFs implements FileSystem {
     return 0;
   }
 
+  // --- namespace edits (mkdir, mv, rm, rmdir) -------------------------------------------------
+
+  /** One edit: errors become -errno; afterwards this worker reads the edited tree at once. */
+  private edit<R>(fn: () => R): R | number {
+    try {
+      const r = fn();
+      this.tree = this.buildTree(); // cheap: the stored tree is already fresh
+      return r;
+    } catch (e) {
+      if (e instanceof NamespaceError) return -e.errno;
+      logError("namespace edit", e);
+      return -errno.EIO;
+    }
+  }
+
+  mkdir(parent: number, name: string): Attr | number {
+    if (kindOf(parent) !== "tree") return -errno.EROFS; // /.search, /.collections
+    const r = this.edit(() => this.ns.mkdir(parent, name));
+    return typeof r === "number" ? r : this.treeDirAttr(r.ino, r.mtimeMs);
+  }
+
+  rename(parent: number, name: string, newParent: number, newName: string, flags: number): number {
+    if (kindOf(parent) !== "tree" || kindOf(newParent) !== "tree") return -errno.EROFS;
+    if (flags & ~RENAME_NOREPLACE) return -errno.EINVAL; // RENAME_EXCHANGE, RENAME_WHITEOUT
+    const r = this.edit(() => this.ns.rename({ parent, name }, { parent: newParent, name: newName }, { noReplace: (flags & RENAME_NOREPLACE) !== 0 }));
+    return typeof r === "number" ? r : 0;
+  }
+
+  /** rm: the track moves to /.trash/<its path> (`musicfs trash restore` brings it back). */
+  unlink(parent: number, name: string): number {
+    if (kindOf(parent) !== "tree") return -errno.EROFS;
+    const r = this.edit(() => this.ns.unlink({ parent, name }));
+    return typeof r === "number" ? r : 0;
+  }
+
+  rmdir(parent: number, name: string): number {
+    if (kindOf(parent) !== "tree") return -errno.EROFS;
+    const r = this.edit(() => this.ns.rmdir({ parent, name }));
+    return typeof r === "number" ? r : 0;
+  }
+
   /** A read-only file system as big as the library: no free space, one inode per node. */
   statfs(): StatFs {
     const bytes = (this.db.query("SELECT COALESCE(SUM(size), 0) AS s FROM tracks").get() as { s: number }).s;
@@ -589,7 +643,8 @@ export class MusicFs implements FileSystem {
 
   access(ino: number, mask: number, _ctx: RequestContext): number {
     const W_OK = 2;
-    if (mask & W_OK) return -errno.EROFS;
+    // Writable means "can be renamed or removed" (namespace edits) in the tree; file contents never change.
+    if (mask & W_OK && kindOf(ino) !== "tree") return -errno.EROFS;
     const attr = this.getattr(ino);
     return typeof attr === "number" ? attr : 0;
   }

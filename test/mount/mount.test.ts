@@ -110,10 +110,12 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
     expect(fs.readdirSync(mnt).length).toBeGreaterThan(0);
   });
 
-  test("writes are refused with EROFS; missing names are ENOENT", () => {
+  test("writes are refused with EROFS (folders are namespace edits, test/mount/namespace-mount.test.ts); missing names are ENOENT", () => {
     expect(() => fs.writeFileSync(path.join(mnt, "new.txt"), "x")).toThrow(/EROFS|read-only/i);
-    const any = fs.readdirSync(mnt)[0];
-    expect(() => fs.mkdirSync(path.join(mnt, any, "x"))).toThrow(/EROFS|read-only/i);
+    const any = allFiles(mnt)[0];
+    expect(() => fs.writeFileSync(any, "x")).toThrow(/EROFS|read-only/i);
+    expect(() => fs.appendFileSync(any, "x")).toThrow(/EROFS|read-only/i);
+    expect(() => fs.truncateSync(any, 0)).toThrow(/EROFS|read-only|EPERM|ENOSYS/i);
     expect(() => fs.statSync(path.join(mnt, "No Such Artist"))).toThrow(/ENOENT/);
   });
 
