@@ -10,6 +10,8 @@ import { EventBus, publishRouterEvent, startWebhooks } from "../internal/events/
 import type { Federation } from "../internal/mountfs/federation.ts";
 import { Locations } from "../internal/mountfs/locations.ts";
 import { Prefetcher } from "../internal/mountfs/prefetch.ts";
+import type { CoverRequest } from "../internal/mountfs/cover-files.ts";
+import type { CoverService } from "../internal/mountfs/covers.ts";
 import { parseQuery, QueryError } from "../internal/search/index.ts";
 import { UsageError } from "../internal/cli/index.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
@@ -99,8 +101,16 @@ export function register(cli: CAC): void {
       const accessLog = new AccessLog(logDb);
       // Remote tracks: the next track of an album is read into the cache while this one plays.
       const prefetch = fed ? new Prefetcher(logDb, new Locations(fed.origins), fed.reader) : null;
+      // Album covers are made here, off the FUSE workers' loops, and kept (covers.ts).
+      // Loaded on the first cover asked for: image code costs start-up time the mount does not need.
+      let covers: Promise<CoverService> | null = null;
+      const coverService = () =>
+        (covers ??= import("../internal/mountfs/covers.ts").then(
+          (m) => new m.CoverService(fed ? (ref, offset, size) => fed.onCall({ op: "read", ref, offset, size }) as Promise<Uint8Array> : null, (line) => process.stderr.write(`musicfs mount: ${line}\n`)),
+        ));
       const m = await startFuse({
         onCall: (req) => {
+          if ((req as CoverRequest)?.op === "cover") return coverService().then((c) => c.get(req as CoverRequest));
           if ((req as OpenedEvent)?.op === "opened") {
             const opened = req as OpenedEvent;
             accessLog.record(opened);

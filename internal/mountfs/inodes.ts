@@ -5,6 +5,8 @@ import { FILE_INO_BASE, ROOT_INO } from "../vfs/index.ts";
 
 export { FILE_INO_BASE, ROOT_INO };
 
+/** Album cover files: COVER_INO_BASE + folder inode * 4 + which file (covers.ts COVER_FILES). */
+export const COVER_INO_BASE = 2 ** 50;
 /** Search result symlinks: RESULT_INO_BASE + catalog id (the same track in two queries is one inode). */
 export const RESULT_INO_BASE = 2 ** 51;
 /** The hidden /.search folder. */
@@ -15,14 +17,19 @@ export const COLLECTIONS_DIR_INO = 2 ** 52 + 1;
 export const QUERY_INO_BASE = 2 ** 52 + 2 ** 44;
 const QUERY_SPAN = 2 ** 40;
 
-export type InodeKind = "tree" | "result" | "search-root" | "collections-root" | "query";
+export type InodeKind = "tree" | "cover" | "result" | "search-root" | "collections-root" | "query";
 
 export function kindOf(ino: number): InodeKind {
   if (ino >= QUERY_INO_BASE) return "query";
   if (ino === SEARCH_DIR_INO) return "search-root";
   if (ino === COLLECTIONS_DIR_INO) return "collections-root";
   if (ino >= RESULT_INO_BASE) return "result";
+  if (ino >= COVER_INO_BASE) return "cover";
   return "tree";
+}
+
+export function coverIno(dirIno: number, file: number): number {
+  return COVER_INO_BASE + dirIno * 4 + file;
 }
 
 export function queryIno(query: string): number {

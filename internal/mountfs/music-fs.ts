@@ -11,7 +11,8 @@ import { errno, FOPEN_CACHE_DIR, FOPEN_KEEP_CACHE, type Attr, type DirSink, type
 import type { TrackRef } from "../origins/index.ts";
 import { DEFAULT_TEMPLATE, type VfsNode } from "../vfs/index.ts";
 import { collectionsByName, type CollectionDef } from "./collections.ts";
-import { COLLECTIONS_DIR_INO, FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
+import { COLLECTIONS_DIR_INO, COVER_INO_BASE, coverIno, FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
+import { COVER_FILES, type CoverRequest, type CoverTrack } from "./cover-files.ts";
 import type { OpenedEvent } from "./access-log.ts";
 import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
 import { QueryRunner, queryKey } from "./queries.ts";
@@ -55,6 +56,10 @@ const REMOTE_FH_BASE = 2 ** 48;
  * (a descriptor or a remote handle); reads put the synthesised header in front of its bytes.
  */
 const OVERLAY_FH_BASE = 2 ** 50;
+/** The handle of an open cover file (its bytes are looked up by inode). */
+const COVER_FH = 2 ** 53 - 2;
+/** Cover files a worker keeps (each a few KiB to a few hundred). */
+const COVERS_KEPT = 64;
 /** Remote reads go to the main thread in aligned blocks of this size; a worker keeps the last few. */
 const REMOTE_BLOCK = 1 << 20;
 const REMOTE_BLOCKS_KEPT = 8;
@@ -87,6 +92,8 @@ export class MusicFs implements FileSystem {
   private readonly callMain?: (request: unknown) => Promise<unknown>;
   /** Tag edits (metadata overlay) and their synthesised headers. */
   private readonly overlays: OverlayPlans;
+  /** Album cover files by inode, with the tree build they were made for (see coverBytes). */
+  private readonly covers = new Map<number, { version: number; bytes: Promise<Uint8Array | null> }>();
   /** mkdir, mv, rm (to /.trash) and rmdir of the tree: stored in the catalog, origins untouched. */
   private readonly ns: Namespace;
   /** Recent remote blocks of this worker (LRU by insertion order), see remoteBlock. */
@@ -243,7 +250,7 @@ export class MusicFs implements FileSystem {
     return { ino: RESULT_INO_BASE + trackId, mode: S_IFLNK | 0o777, size: Buffer.byteLength(target), nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: t.mtimeMs / 1000 };
   }
 
-  getattr(ino: number): Attr | number | Promise<Attr> {
+  getattr(ino: number): Attr | number | Promise<Attr | number> {
     this.refresh();
     switch (kindOf(ino)) {
       case "tree": {
@@ -258,19 +265,23 @@ export class MusicFs implements FileSystem {
         return this.queries.queryOf(ino) === null ? -errno.ENOENT : this.dirAttr(ino, 0);
       case "result":
         return this.resultAttr(ino - RESULT_INO_BASE);
+      case "cover":
+        return this.coverAttr(ino);
     }
   }
 
   // --- names ------------------------------------------------------------------------------
 
-  lookup(parent: number, name: string): Attr | number | Promise<Attr> {
+  lookup(parent: number, name: string): Attr | number | Promise<Attr | number> {
     this.refresh();
     if (parent === ROOT_INO && name === ".search") return this.dirAttr(SEARCH_DIR_INO, 0);
     if (parent === ROOT_INO && name === ".collections") return this.dirAttr(COLLECTIONS_DIR_INO, 0);
     switch (kindOf(parent)) {
       case "tree": {
         const node = this.tree.lookup(parent, name);
-        return node ? this.treeAttr(node) : -errno.ENOENT;
+        if (node) return this.treeAttr(node);
+        const file = COVER_FILES.findIndex((f) => f.name === name);
+        return file >= 0 ? this.coverAttr(coverIno(parent, file)) : -errno.ENOENT;
       }
       case "search-root": {
         const r = this.queries.register(name);
@@ -351,14 +362,23 @@ export class MusicFs implements FileSystem {
       if (!node || node.kind !== "dir") return -errno.ENOTDIR;
       // One query per folder (kept), not one per child: attributes come with the listing.
       const entries = this.tree.entries(ino);
-      for (let i = offset; i < entries.length; i++) {
+      let i = offset;
+      for (; i < entries.length; i++) {
         const e = entries[i];
         const attr: Attr =
           e.kind === "dir"
             ? this.treeDirAttr(e.ino, e.mtimeMs)
             : { ino: e.ino, mode: S_IFREG | 0o644, size: e.size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: e.mtimeMs / 1000 };
         const known = e.kind === "dir" || this.listedSize(attr);
-        if (!out.add(e.name, attr, i + 1, !known)) break;
+        if (!out.add(e.name, attr, i + 1, !known)) return 0;
+      }
+      // An album folder (tracks with embedded art) also lists its cover files; their sizes are
+      // known once made, so the kernel gets no attributes here and LOOKUPs them.
+      if (i < entries.length + COVER_FILES.length && this.albumTracks(ino)) {
+        for (let k = i - entries.length; k < COVER_FILES.length; k++) {
+          const attr: Attr = { ino: coverIno(ino, k), mode: S_IFREG | 0o444, size: 0, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: this.mountTime };
+          if (!out.add(COVER_FILES[k].name, attr, entries.length + k + 1, true)) break;
+        }
       }
       return 0;
     }
@@ -415,6 +435,7 @@ export class MusicFs implements FileSystem {
 
   open(ino: number, flags: number): OpenReply | number | Promise<OpenReply | number> {
     if ((flags & O_ACCMODE) !== 0 || flags & (O_TRUNC | O_APPEND)) return -errno.EROFS;
+    if (kindOf(ino) === "cover") return this.coverBytes(ino).then((b) => (b ? { fh: COVER_FH, flags: FOPEN_KEEP_CACHE } : -errno.ENOENT));
     if (kindOf(ino) !== "tree") return -errno.EINVAL;
     const node = this.tree.node(ino);
     if (!node) return -errno.ENOENT;
@@ -467,7 +488,10 @@ export class MusicFs implements FileSystem {
   }
 
   read(ino: number, fh: number, offset: number, size: number, dst: Uint8Array): number | Uint8Array | Promise<Uint8Array | number> {
-    if (fh >= OVERLAY_FH_BASE) return this.readEdited(ino, fh - OVERLAY_FH_BASE, offset, size, dst);
+    if (fh >= OVERLAY_FH_BASE) {
+      if (fh === COVER_FH) return this.coverBytes(ino).then((b) => (b ? b.subarray(Math.min(offset, b.length), Math.min(offset + size, b.length)) : -errno.EIO));
+      return this.readEdited(ino, fh - OVERLAY_FH_BASE, offset, size, dst);
+    }
     return this.readFile(ino, fh, offset, size, dst);
   }
 
@@ -592,6 +616,52 @@ export class MusicFs implements FileSystem {
       /* already closed: nothing to release */
     }
     return 0;
+  }
+
+  // --- album covers (cover.jpg, cover-150.jpg, cover-300.jpg) ----------------------------------
+
+  /**
+   * The tracks of folder `dirIno` that carry embedded art, in listing (play) order, as the main
+   * thread needs them to read their headers; null when there are none (no cover files then).
+   */
+  private albumTracks(dirIno: number): CoverTrack[] | null {
+    if (!this.callMain || this.tree.inTrash(dirIno)) return null;
+    const out: CoverTrack[] = [];
+    for (const e of this.tree.entries(dirIno)) {
+      if (e.kind !== "file" || !e.hasCover) continue;
+      const node = this.tree.node(e.ino);
+      if (node?.kind !== "file") continue;
+      const t = node.track;
+      const copies = this.copiesOf(t);
+      const base = { id: t.id, size: t.size, mtimeMs: t.mtimeMs, format: t.format, hasCover: true };
+      if (copies) out.push({ ...base, ref: this.loc.trackRef(copies) });
+      else if (this.loc.direct(t)) out.push({ ...base, path: t.path });
+    }
+    return out.length > 0 ? out : null;
+  }
+
+  /** A cover file's bytes (null: the album has no usable picture), made once by the main thread. */
+  private coverBytes(ino: number): Promise<Uint8Array | null> {
+    const cached = this.covers.get(ino);
+    if (cached && cached.version === this.treeVersion) return cached.bytes;
+    const dirIno = Math.floor((ino - COVER_INO_BASE) / 4);
+    const file = (ino - COVER_INO_BASE) % 4;
+    const tracks = file < COVER_FILES.length ? this.albumTracks(dirIno) : null;
+    const bytes = tracks ? this.callMain!({ op: "cover", tracks, file } satisfies CoverRequest).then((v) => v as Uint8Array | null) : Promise.resolve(null);
+    bytes.catch(() => this.covers.delete(ino));
+    this.covers.set(ino, { version: this.treeVersion, bytes });
+    while (this.covers.size > COVERS_KEPT) this.covers.delete(this.covers.keys().next().value!);
+    return bytes;
+  }
+
+  private coverAttr(ino: number): Promise<Attr | number> {
+    return this.coverBytes(ino).then(
+      (b): Attr | number => (b ? { ino, mode: S_IFREG | 0o444, size: b.length, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: this.mountTime } : -errno.ENOENT),
+      (e) => {
+        logError("cover", e);
+        return -errno.EIO;
+      },
+    );
   }
 
   // --- namespace edits (mkdir, mv, rm, rmdir) -------------------------------------------------

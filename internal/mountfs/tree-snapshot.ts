@@ -22,6 +22,8 @@ export interface DirEntry {
   kind: "file" | "dir";
   size: number;
   mtimeMs: number;
+  /** The track carries embedded art (the folder then shows cover files). */
+  hasCover: boolean;
 }
 
 const SCHEMA = `
@@ -137,8 +139,8 @@ export class TreeSnapshot {
     // INDEXED BY: without statistics SQLite would rather range-scan the primary key (every row of
     // the tree) than use the (key, parent, name) index.
     this.byName = db.query<TreeRow, [string, number, string]>("SELECT ino, parent, name, track_id, mtime_ms FROM mount_tree INDEXED BY mount_tree_children WHERE key = ? AND parent = ? AND name = ?");
-    this.children = db.query<{ ino: number; name: string; track_id: number | null; mtime_ms: number; size: number | null }, [string, number]>(
-      "SELECT m.ino, m.name, m.track_id, m.mtime_ms, t.size FROM mount_tree m INDEXED BY mount_tree_children LEFT JOIN tracks t ON t.id = m.track_id WHERE m.key = ? AND m.parent = ? AND m.ino != m.parent ORDER BY m.name",
+    this.children = db.query<{ ino: number; name: string; track_id: number | null; mtime_ms: number; size: number | null; has_cover: number | null }, [string, number]>(
+      "SELECT m.ino, m.name, m.track_id, m.mtime_ms, t.size, t.has_cover FROM mount_tree m INDEXED BY mount_tree_children LEFT JOIN tracks t ON t.id = m.track_id WHERE m.key = ? AND m.parent = ? AND m.ino != m.parent ORDER BY m.name",
     );
     this.track = db.query(`SELECT ${trackSelectList("t")} FROM tracks t WHERE t.id = ?`);
     this.size = (db.query("SELECT nodes FROM mount_tree_meta WHERE key = ?").get(key) as { nodes: number } | null)?.nodes ?? 0;
@@ -176,7 +178,7 @@ export class TreeSnapshot {
   entries(ino: number): DirEntry[] {
     let list = this.listings.get(ino);
     if (!list) {
-      list = this.children.all(this.key, ino).map((c) => ({ name: c.name, ino: c.ino, kind: c.track_id === null ? "dir" : "file", size: c.size ?? 0, mtimeMs: c.mtime_ms }));
+      list = this.children.all(this.key, ino).map((c) => ({ name: c.name, ino: c.ino, kind: c.track_id === null ? "dir" : "file", size: c.size ?? 0, mtimeMs: c.mtime_ms, hasCover: c.has_cover === 1 }));
       // The trash is hidden like /.search: `find` or a backup of the mount must not see deleted music.
       if (ino === ROOT_INO) list = list.filter((e) => e.ino !== this.trashDir());
       this.listings.set(ino, list);

@@ -52,3 +52,8 @@ export async function stopMountDaemon(d: MountDaemon | null, mountpoint: string)
   }
   if (isMounted(mountpoint)) Bun.spawnSync(["umount", "-l", mountpoint]);
 }
+
+/** The album cover files the mount adds beside tracks with embedded art (test/mount/covers-mount.test.ts). */
+export function isCoverFile(name: string): boolean {
+  return name === "cover.jpg" || name === "cover-150.jpg" || name === "cover-300.jpg";
+}

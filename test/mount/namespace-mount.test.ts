@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/index.ts";
 import { runCli, tempDir } from "../helpers.ts";
-import { isMounted, sha256, startMountDaemon, stopMountDaemon, waitFor, type MountDaemon } from "./helpers.ts";
+import { isCoverFile, isMounted, sha256, startMountDaemon, stopMountDaemon, waitFor, type MountDaemon } from "./helpers.ts";
 
 const skipReason = !fs.existsSync("/dev/fuse") ? "no /dev/fuse" : process.getuid?.() !== 0 ? "not root (the mount test mounts with mount(2))" : "";
 if (skipReason) console.log(`skipping namespace mount tests: ${skipReason}`);
@@ -26,7 +26,7 @@ function walk(dir: string): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) out.push(...walk(p));
-    else out.push(p);
+    else if (!isCoverFile(e.name)) out.push(p);
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/in
 import { type S3Server, startS3 } from "../../scripts/test-servers/s3.ts";
 import { findSshd, type SshdServer, startSshd } from "../../scripts/test-servers/sshd.ts";
 import { BUN, REPO, tempDir } from "../helpers.ts";
-import { isMounted, type MountDaemon, sha256, startMountDaemon, stopMountDaemon, waitFor } from "./helpers.ts";
+import { isMounted, type MountDaemon, sha256, startMountDaemon, stopMountDaemon, waitFor, isCoverFile } from "./helpers.ts";
 
 const skipReason = !fs.existsSync("/dev/fuse")
   ? "no /dev/fuse"
@@ -62,7 +62,7 @@ function tree(dir: string, base = dir): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) out.push(...tree(p, base));
-    else out.push(path.relative(base, p));
+    else if (!isCoverFile(e.name)) out.push(path.relative(base, p));
   }
   return out;
 }
