@@ -130,4 +130,9 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 5: learned play sequences (prefetch) look up a track's opens; without this every open of a
+  // track would scan the whole access log.
+  `
+  CREATE INDEX idx_access_log_track ON access_log(track_id);
+  `,
 ];

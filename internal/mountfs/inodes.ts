@@ -13,14 +13,20 @@ export const RESULT_INO_BASE = 2 ** 51;
 export const SEARCH_DIR_INO = 2 ** 52;
 /** The hidden /.collections folder (its entries are query folders). */
 export const COLLECTIONS_DIR_INO = 2 ** 52 + 1;
+/** The hidden /.prefetch folder, its status file, and its hint files (HINT_INO_BASE + catalog id). */
+export const PREFETCH_DIR_INO = 2 ** 52 + 2;
+export const PREFETCH_STATUS_INO = 2 ** 52 + 3;
+export const HINT_INO_BASE = 2 ** 52 + 2 ** 43;
 /** Query folders: QUERY_INO_BASE + a 40-bit hash of the query text. */
 export const QUERY_INO_BASE = 2 ** 52 + 2 ** 44;
 const QUERY_SPAN = 2 ** 40;
 
-export type InodeKind = "tree" | "cover" | "result" | "search-root" | "collections-root" | "query";
+export type InodeKind = "tree" | "cover" | "result" | "search-root" | "collections-root" | "query" | "prefetch-root" | "prefetch-file";
 
 export function kindOf(ino: number): InodeKind {
   if (ino >= QUERY_INO_BASE) return "query";
+  if (ino >= HINT_INO_BASE || ino === PREFETCH_STATUS_INO) return "prefetch-file";
+  if (ino === PREFETCH_DIR_INO) return "prefetch-root";
   if (ino === SEARCH_DIR_INO) return "search-root";
   if (ino === COLLECTIONS_DIR_INO) return "collections-root";
   if (ino >= RESULT_INO_BASE) return "result";

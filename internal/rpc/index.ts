@@ -1,6 +1,6 @@
 // Public surface of the RPC package. Other packages (cmd/serve, the sync service) import from here.
 export { startServer, defineService, type StartServerOptions, type RunningServer, type ServiceRegistration } from "./server.ts";
-export { registerMusicfsServices, musicfsService, type MusicfsServiceOptions } from "./musicfs-service.ts";
+export { registerMusicfsServices, musicfsService, type MusicfsServiceOptions, type PrefetchBackend } from "./musicfs-service.ts";
 export { metadataService, editsFromRequest, type MetadataBackend, type MetadataInfo } from "./metadata-service.ts";
 export { catalogMetadata, resolveTrackPath } from "./catalog-metadata.ts";
 export { QuerySyntaxError, type SearchBackend, type SearchHit, type SearchOptions, type SearchResult, type SearchSort, type TrackInfo } from "./backend.ts";

@@ -16,6 +16,7 @@ import {
   OriginInfoSchema,
   OriginsResponseSchema,
   OriginStatusSchema,
+  PrefetchProgressSchema,
   TierStatsSchema,
   MetadataService,
   MountState,
@@ -51,7 +52,15 @@ export interface MusicfsServiceOptions {
   origins?: OriginsBackend;
   /** Tag edits (the metadata overlay). Absent: edits are UNIMPLEMENTED, GetMetadata uses backend.getTrack. */
   metadata?: MetadataBackend;
+  /** Explicit prefetch of whole tracks (the mount's chunk cache). Absent: Prefetch is UNIMPLEMENTED. */
+  prefetch?: PrefetchBackend;
 }
+
+export interface PrefetchBackend {
+  run(paths: readonly string[], signal: AbortSignal): AsyncIterable<{ path: string; completed: number; total: number; bytes: number; error?: string }>;
+}
+
+const MAX_PREFETCH_PATHS = 10_000;
 
 const HEALTH: Record<OriginHealth, HealthStatus> = {
   healthy: HealthStatus.HEALTH_HEALTHY,
@@ -175,8 +184,16 @@ export function musicfsService(opts: MusicfsServiceOptions): Partial<ServiceImpl
       return create(ClearCacheResponseSchema, { bytesCleared: BigInt(before.sizeBytes), chunksCleared: BigInt(before.chunks) });
     },
     // Streaming stubs: generators so the error travels as a proper stream status.
-    async *prefetch() {
-      unimplemented("Prefetch", "the local chunk cache");
+    // Whole tracks into the chunk cache, one progress message per track (paths on an origin, in a
+    // mount, or "#<id>"). Unknown paths are refused before anything is fetched.
+    async *prefetch(req, ctx: HandlerContext) {
+      if (!opts.prefetch) unimplemented("Prefetch", "prefetching into the chunk cache (in mount --config --serve)");
+      if (req.paths.length === 0) throw new ConnectError("paths cannot be empty", Code.InvalidArgument);
+      if (req.paths.length > MAX_PREFETCH_PATHS) throw new ConnectError(`at most ${MAX_PREFETCH_PATHS} paths per call, got ${req.paths.length}`, Code.InvalidArgument);
+      for await (const p of opts.prefetch.run(req.paths, ctx.signal)) {
+        if (p.error) throw new ConnectError(`prefetch of ${JSON.stringify(p.path)} failed: ${p.error}`, p.error === "no such track" ? Code.NotFound : Code.Unavailable);
+        yield create(PrefetchProgressSchema, { currentPath: p.path, completed: p.completed, total: p.total, bytesFetched: BigInt(p.bytes) });
+      }
     },
     listOrigins() {
       if (!opts.origins) unimplemented("ListOrigins", "the origins subsystem (start with --config)");
