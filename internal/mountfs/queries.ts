@@ -32,12 +32,13 @@ export class QueryRunner {
    * A sort order other than relevance (collections) is part of the key: `query NUL sort`, which
    * no folder name can spell (FUSE names never hold NUL).
    */
-  register(query: string, sort?: SortKey, special?: SpecialListing): number {
+  register(query: string, sort?: SortKey, special?: SpecialListing, trusted = false): number {
     query = queryKey(query, sort, special);
     const ino = queryIno(query);
     if (this.known.get(ino) === query) return 0;
     try {
-      if (!special) this.run(query, 1);
+      // Collections were checked when the mount started; running them here would cost a search.
+      if (!special && !trusted) this.run(query, 1);
     } catch (e) {
       if (e instanceof QueryError) return -errno.EINVAL;
       throw e;

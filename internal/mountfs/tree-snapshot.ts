@@ -121,6 +121,7 @@ class LazyDir implements VfsDir {
 /** Read side of a snapshot: the same questions VfsTree answers, each from an indexed query. */
 export class TreeSnapshot {
   private readonly cache = new Map<number, VfsNode<Track>>();
+  private readonly folderRows = new Map<number, TreeRow>();
   private readonly listings = new Map<number, DirEntry[]>();
   private readonly byIno;
   private readonly byName;
@@ -203,6 +204,35 @@ export class TreeSnapshot {
     const parts: string[] = [];
     for (let n = this.node(ino); n && n.ino !== ROOT_INO; n = this.node(n.parent)) parts.push(n.name);
     return "/" + parts.reverse().join("/");
+  }
+
+  /**
+   * Where a track's file is (a path from the root) and its mtime, from tree rows alone: search and
+   * collection folders link 1000 results at a time, and loading each track's row cost most of it.
+   * Undefined for a track in the trash (results skip it) or not in the tree.
+   */
+  fileLink(trackId: number): { path: string; mtimeMs: number } | undefined {
+    const r = this.row(FILE_INO_BASE + trackId);
+    if (!r || r.track_id === null) return undefined;
+    const trash = this.trashDir();
+    const parts = [r.name];
+    for (let p = r.parent; p !== ROOT_INO; ) {
+      if (p === trash) return undefined;
+      const up = this.row(p);
+      if (!up) return undefined;
+      parts.push(up.name);
+      p = up.parent;
+    }
+    return { path: "/" + parts.reverse().join("/"), mtimeMs: r.mtime_ms };
+  }
+
+  /** A tree row by inode; folders' rows are kept (files are many and read once per listing). */
+  private row(ino: number): TreeRow | undefined {
+    const kept = this.folderRows.get(ino);
+    if (kept) return kept;
+    const r = this.byIno.get(this.key, ino) ?? undefined;
+    if (r && r.track_id === null) this.folderRows.set(ino, r);
+    return r;
   }
 
   /** The file of a track in the tree; a track in the trash has none (search results skip it). */

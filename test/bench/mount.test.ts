@@ -24,6 +24,7 @@ describe("bench scenario mount", () => {
       "cold-dd": "MB/s",
       "cold-vs-dd": "%",
       "overlay-read-overhead": "%",
+      "collections-list": "ms",
       "stat-cached-p50": "us",
       "stat-cached-p95": "us",
       "stat-cold-p50": "us",
