@@ -114,6 +114,9 @@ function readAlbum(s: State): number {
   return total / ((Bun.nanoseconds() - t0) / 1e9) / 1e6;
 }
 
+/** The pause before each track start in the prefetch measurement (the previous track "playing"). */
+const PLAY_PAUSE_MS = 300;
+
 async function cacheStats(api: string): Promise<{ hits: number; misses: number }> {
   const res = await fetch(`${api}/musicfs.v1.MusicFS/GetCacheStats`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
   if (res.status !== 200) throw new Error(`GetCacheStats: HTTP ${res.status} ${await res.text()}`);
@@ -139,6 +142,9 @@ export const mountOrigins = defineScenario<State>({
     { id: "s3-cold-vs-raw", unit: "%", better: "higher", description: "s3-cold / s3-raw" },
     { id: "cached", unit: "MB/s", better: "higher", description: "the album again, its pages dropped from the mount: the daemon reads its chunk cache" },
     { id: "hit-rate", unit: "%", better: "higher", description: "cache hits / lookups in that second pass (the mount's GetCacheStats)" },
+    { id: "start-misses", unit: "%", better: "lower", description: "tracks 2..N of the album, played in order from a fresh cache, whose first MiB was a cache miss (prefetch on)" },
+    { id: "start-misses-off", unit: "%", better: "none", description: "the same with [prefetch] enabled = false: the reference" },
+    { id: "prefetch-miss-cut", unit: "%", better: "higher", description: "how many of those track-start misses prefetch removes: (off - on) / off" },
     { id: "sftp-cold", unit: "MB/s", better: "higher", description: "an album read through the mount from sshd, empty chunk cache (skipped without openssh-server)" },
     { id: "sftp-raw", unit: "MB/s", better: "none", description: "the same files read directly with the SFTP origin: the reference" },
     { id: "failover-max", unit: "ms", better: "lower", description: "slowest 1 MiB read after S3 stopped mid-track (a local copy is the second origin)" },
@@ -147,7 +153,7 @@ export const mountOrigins = defineScenario<State>({
   size: { full: MODE.full.tracks * MODE.full.trackBytes, quick: MODE.quick.tracks * MODE.quick.trackBytes, unit: "bytes per album" },
   repeat: { full: 5, quick: 3 },
   warmup: { full: 1, quick: 0 },
-  budgetMs: { full: 60_000, quick: 20_000 },
+  budgetMs: { full: 90_000, quick: 35_000 },
   async setup(ctx) {
     const why = cannotMount() || (Bun.which("node") ? "" : "needs node (s3rver runs on it)");
     if (why) throw new SkipScenario(why);
@@ -198,6 +204,33 @@ export const mountOrigins = defineScenario<State>({
     out["s3-raw"] = await rawRead(raw, files);
     await raw.close();
     out["s3-cold-vs-raw"] = (100 * out["s3-cold"]) / out["s3-raw"];
+
+    // Prefetch: the album played in order with a fresh cache, with and without prefetch. A track
+    // start is a miss when its first MiB had to come from S3 (the mount's miss count moved while
+    // it was read); the pause before each start stands for the previous track playing.
+    const startMisses = async (name: string, extra: string[]): Promise<number> => {
+      const c = prepare(s, name, [originToml("s3", s, 1)], extra);
+      let missed = 0;
+      await withMount(s, c.db, c.cfg, async (api) => {
+        for (let k = 0; k < s.files.length; k++) {
+          const file = mounted(s, s.files[k]);
+          if (k > 0) {
+            await Bun.sleep(PLAY_PAUSE_MS);
+            const before = await cacheStats(api);
+            const fd = fs.openSync(file, "r");
+            fs.readSync(fd, s.buf, 0, s.buf.length, 0);
+            fs.closeSync(fd);
+            const after = await cacheStats(api);
+            if (after.misses > before.misses) missed++;
+          }
+          readAll(file, s.buf, s.files[k].size);
+        }
+      });
+      return (100 * missed) / (s.files.length - 1);
+    };
+    out["start-misses"] = await startMisses("prefetch-on", []);
+    out["start-misses-off"] = await startMisses("prefetch-off", ["[prefetch]", "enabled = false"]);
+    out["prefetch-miss-cut"] = out["start-misses-off"] > 0 ? (100 * (out["start-misses-off"] - out["start-misses"])) / out["start-misses-off"] : 0;
 
     // SFTP: cold only (the cache path is the same as for S3).
     if (s.sshd) {

@@ -12,6 +12,7 @@ test("mount-origins is registered with its metrics, and bench/targets.toml has t
   expect(s).toBeDefined();
   expect(Object.fromEntries(s!.metrics.map((m) => [m.id, m.unit]))).toEqual({
     "s3-cold": "MB/s", "s3-raw": "MB/s", "s3-cold-vs-raw": "%", cached: "MB/s", "hit-rate": "%",
+    "start-misses": "%", "start-misses-off": "%", "prefetch-miss-cut": "%",
     "sftp-cold": "MB/s", "sftp-raw": "MB/s", "failover-max": "ms", "failover-errors": "reads",
   });
   const targets = parseTargets(fs.readFileSync(path.join(REPO, "bench/targets.toml"), "utf8"));
