@@ -1,9 +1,12 @@
 // Album covers of the mount (FR-16), computed on the main thread: FUSE workers ask for them
 // (WorkerInfo.callMain) when a `cover.jpg`, `cover-150.jpg` or `cover-300.jpg` is looked up.
 // Extraction reads only the tracks' headers (ranged); thumbnails cost ~100 ms of CPU each, so the
-// results are kept (an LRU bounded in bytes) and a FUSE worker's loop never runs the resize itself.
+// results are kept: in memory (an LRU bounded in bytes) and, when the mount has a chunk cache
+// (--config), in it too, under the album's key, so a remount does not resize again. A FUSE
+// worker's loop never runs the resize itself.
 import * as fs from "node:fs";
 import { extractCover, pickAlbumCover, resizeCover, type Cover } from "../cover/index.ts";
+import type { ChunkStore } from "../cas/index.ts";
 import type { TrackRef } from "../origins/index.ts";
 import { COVER_FILES, type CoverRequest, type CoverTrack } from "./cover-files.ts";
 
@@ -21,6 +24,7 @@ export class CoverService {
   constructor(
     private readonly remoteRead: RemoteRead | null,
     private readonly log: (line: string) => void,
+    private readonly store: ChunkStore | null = null,
   ) {}
 
   /** The bytes of one cover file of an album, or null when none of its tracks has a usable picture. */
@@ -33,13 +37,37 @@ export class CoverService {
       this.files.set(key, hit);
       return hit;
     }
-    const p = this.pick(album, req.tracks).then((cover) => (cover ? this.render(cover, req.file) : null));
+    const p = this.fromStore(key) ?? this.pick(album, req.tracks).then((cover) => (cover ? this.render(cover, req.file) : null)).then((b) => this.toStore(key, b));
     this.files.set(key, p);
     p.then(
       (b) => this.account(b?.length ?? 0),
       () => this.files.delete(key), // an origin failure is tried again on the next lookup
     );
     return p;
+  }
+
+  /** A cover file made before (this mount or an earlier one), verified like any chunk. */
+  private fromStore(key: string): Promise<Uint8Array | null> | null {
+    if (!this.store) return null;
+    try {
+      const hex = this.store.lookupBlock(`cover:${key}`, 0);
+      const bytes = hex ? this.store.get(hex) : null;
+      return bytes ? Promise.resolve(bytes) : null;
+    } catch {
+      return null; // a broken cache is a miss
+    }
+  }
+
+  private toStore(key: string, bytes: Uint8Array | null): Uint8Array | null {
+    if (bytes && this.store) {
+      try {
+        const hex = this.store.put(bytes); // null on a full disk: the cover is served anyway
+        if (hex) this.store.mapBlock(`cover:${key}`, 0, hex);
+      } catch {
+        /* uncached */
+      }
+    }
+    return bytes;
   }
 
   private pick(album: string, tracks: CoverTrack[]): Promise<Cover | null> {
