@@ -57,6 +57,10 @@ function checkInt(name: string, v: number, max: number): number {
 }
 
 /** Throws QueryError for a bad query, RangeError for bad paging, CatalogError-free otherwise. */
+function hasTrash(db: Database): boolean {
+  return db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'namespace_trash'").get() !== null;
+}
+
 export function search(db: Database, query: string, opts: SearchOptions = {}): SearchResult {
   const t0 = performance.now();
   const limit = checkInt("limit", opts.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
@@ -66,7 +70,9 @@ export function search(db: Database, query: string, opts: SearchOptions = {}): S
 
   const q = compileQuery(db, parseQuery(query), query);
   const from = q.match ? "tracks_fts CROSS JOIN tracks t ON t.id = tracks_fts.rowid" : "tracks t";
-  const where = opts.origin === undefined ? q.where : `${q.where} AND t.origin = ?`;
+  // Tracks removed in a mount (rm → /.trash) are not found either; the table exists once a mount edited.
+  const trashed = hasTrash(db) ? " AND t.id NOT IN (SELECT track_id FROM namespace_trash)" : "";
+  const where = (opts.origin === undefined ? q.where : `${q.where} AND t.origin = ?`) + trashed;
   const whereParams = opts.origin === undefined ? q.params : [...q.params, opts.origin];
   const cond = q.match ? `tracks_fts MATCH ? AND ${where}` : where;
   const params = q.match ? [q.match, ...whereParams] : whereParams;
