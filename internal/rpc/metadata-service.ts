@@ -90,12 +90,12 @@ function toConnect(e: unknown, id?: number): ConnectError {
   return new ConnectError("metadata update failed inside the server", Code.Internal, undefined, undefined, e);
 }
 
-function response(info: MetadataInfo) {
-  const t = info.track;
-  const e = info.overlay?.edits ?? {};
-  const opt = <T>(v: T | null | undefined) => (v === null || v === undefined ? undefined : v);
-  const firstNum = (v: string[] | null | undefined) => (v ? Number.parseInt(v[0], 10) : undefined);
-  return create(MetadataResponseSchema, {
+const opt = <T>(v: T | null | undefined): T | undefined => (v === null || v === undefined ? undefined : v);
+const big = (v: number | null | undefined) => (v === null || v === undefined ? undefined : BigInt(Math.round(v)));
+
+/** The fields every answer has, from a catalog track (or a search backend's lookup). */
+function basicFields(t: TrackInfo) {
+  return {
     fileId: BigInt(t.id),
     title: opt(t.title),
     artist: opt(t.artist),
@@ -106,8 +106,17 @@ function response(info: MetadataInfo) {
     disc: opt(t.discNo),
     genre: opt(t.genre),
     format: opt(t.format),
-    durationMs: t.durationMs === null ? undefined : BigInt(Math.round(t.durationMs)),
-    bitrate: t.bitrate === null ? undefined : BigInt(Math.round(t.bitrate)),
+    durationMs: big(t.durationMs),
+    bitrate: big(t.bitrate),
+  };
+}
+
+function response(info: MetadataInfo) {
+  const t = info.track;
+  const e = info.overlay?.edits ?? {};
+  const firstNum = (v: string[] | null | undefined) => (v ? Number.parseInt(v[0], 10) : undefined);
+  return create(MetadataResponseSchema, {
+    ...basicFields(t),
     trackTotal: firstNum(e.trackTotal),
     discTotal: firstNum(e.discTotal),
     date: e.date ? e.date[0] : t.year === null ? undefined : String(t.year),
@@ -126,25 +135,6 @@ function response(info: MetadataInfo) {
  * `backend` absent: the edit methods answer UNIMPLEMENTED, and GetMetadata uses `lookup` (a
  * search backend's read-only track lookup) when there is one.
  */
-function legacyResponse(t: TrackInfo) {
-  const opt = <T>(v: T | null | undefined) => (v === null || v === undefined ? undefined : v);
-  const big = (v: number | null | undefined) => (v === null || v === undefined ? undefined : BigInt(Math.round(v)));
-  return create(MetadataResponseSchema, {
-    fileId: BigInt(t.id),
-    title: opt(t.title),
-    artist: opt(t.artist),
-    album: opt(t.album),
-    albumArtist: opt(t.albumArtist),
-    year: opt(t.year),
-    track: opt(t.trackNo),
-    disc: opt(t.discNo),
-    genre: opt(t.genre),
-    format: opt(t.format),
-    durationMs: big(t.durationMs),
-    bitrate: big(t.bitrate),
-  });
-}
-
 export function metadataService(
   backend: MetadataBackend | undefined,
   unimplemented: (method: string, missing: string) => never,
@@ -159,7 +149,7 @@ export function metadataService(
       if (!backend) {
         const t = await lookup!(req.virtualPath);
         if (!t) throw notFound();
-        return legacyResponse(t);
+        return create(MetadataResponseSchema, basicFields(t));
       }
       const id = backend.resolve(req.virtualPath);
       const info = id === null ? null : backend.info(id);
