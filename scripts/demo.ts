@@ -95,6 +95,21 @@ else {
     const c = path.join(mnt, ".collections");
     console.log(`\n$ ls '${path.relative(work, c)}'`);
     await $`/bin/ls ${c}`.nothrow();
+
+    // Tag edits without touching the file, and the tree rearranged: both stored in the catalog.
+    const album = fs.readdirSync(path.join(mnt, artist)).map((n) => path.join(mnt, artist, n)).find((d) => fs.statSync(d).isDirectory())!;
+    const track = fs.readdirSync(album).find((n) => !n.startsWith("cover"))!;
+    console.log(`\n$ musicfs metadata set '${path.relative(work, path.join(album, track))}' title='Edited Through The Overlay' && ls '${path.relative(work, album)}'`);
+    await $`${bin} metadata set --db ${db} ${path.join(album, track)} ${"title=Edited Through The Overlay"}`.nothrow();
+    await Bun.sleep(2500); // the mount's workers look at the catalog once a second; the kernel keeps names 1 s
+    await $`/bin/ls ${album}`.nothrow();
+    console.log(`\n$ mkdir mnt/Favorites && mv … mnt/Favorites/ && rm (to mnt/.trash) && musicfs trash list`);
+    fs.mkdirSync(path.join(mnt, "Favorites"));
+    const [first, second] = fs.readdirSync(album).filter((n) => !n.startsWith("cover"));
+    fs.renameSync(path.join(album, first), path.join(mnt, "Favorites", first));
+    fs.rmSync(path.join(album, second));
+    await $`/bin/ls ${path.join(mnt, "Favorites")}`.nothrow();
+    await $`${bin} trash list --db ${db}`.nothrow();
   } finally {
     m.kill("SIGTERM");
     await m.exited;
