@@ -8,6 +8,7 @@ import { defaultCatalogPath, openCatalog, scanLibrary } from "../internal/catalo
 import { AccessLog, type OpenedEvent } from "../internal/mountfs/access-log.ts";
 import { EventBus, publishRouterEvent, startWebhooks } from "../internal/events/index.ts";
 import type { Federation } from "../internal/mountfs/federation.ts";
+import { isCacheHitsReport } from "../internal/cas/hit-batch.ts";
 import { Locations } from "../internal/mountfs/locations.ts";
 import { Prefetcher } from "../internal/mountfs/prefetch.ts";
 import type { CoverRequest } from "../internal/mountfs/cover-files.ts";
@@ -94,7 +95,7 @@ export function register(cli: CAC): void {
       const fed: Federation | null = config
         ? await (await import("../internal/mountfs/federation.ts")).startFederation(config, { log: (line) => process.stderr.write(`musicfs mount: ${line}\n`), onEvent: (e) => publishRouterEvent(bus, e) })
         : null;
-      const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins, collections: config?.collections };
+      const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins, collections: config?.collections, chunkStoreDir: fed?.store?.dir };
       const started = performance.now();
       const logDb = openCatalog(db);
       const trackRow = logDb.query<{ origin: string; path: string }, [number]>("SELECT origin, path FROM tracks WHERE id = ?");
@@ -111,6 +112,11 @@ export function register(cli: CAC): void {
       const m = await startFuse({
         onCall: (req) => {
           if ((req as CoverRequest)?.op === "cover") return coverService().then((c) => c.get(req as CoverRequest));
+          // Chunk-cache hits the workers served themselves (chunkStoreDir): stats and LRU order.
+          if (isCacheHitsReport(req)) {
+            fed?.reader.noteHits(req.hexes, req.bytes);
+            return Promise.resolve(null);
+          }
           if ((req as OpenedEvent)?.op === "opened") {
             const opened = req as OpenedEvent;
             accessLog.record(opened);

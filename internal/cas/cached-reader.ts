@@ -149,7 +149,9 @@ export class CachedReader<T extends TrackLike> {
 
   private noteAccess(track: T, key: string, offset: number, end: number, lastBlock: number): void {
     const st = this.seq.get(key);
-    const sequential = offset === 0 || (st !== undefined && st.nextOffset === offset);
+    // A reader that skipped ahead within the read-ahead window is still sequential: FUSE workers
+    // serve cache hits themselves, so this reader sees only the misses of a sequential read.
+    const sequential = offset === 0 || (st !== undefined && offset >= st.nextOffset && offset <= st.nextOffset + this.readaheadBytes);
     // Map order = recency; keep the table bounded.
     this.seq.delete(key);
     this.seq.set(key, { nextOffset: end });
@@ -249,6 +251,16 @@ export class CachedReader<T extends TrackLike> {
       });
     }
     return data;
+  }
+
+  /**
+   * Hits served from this reader's store by someone else (FUSE workers reading chunk files with a
+   * ChunkStoreReader, reported with each read): counted as this reader's hits, their chunks made recent.
+   */
+  noteHits(hexes: readonly string[], bytes: number): void {
+    this.c.hits += hexes.length;
+    this.c.bytesFromCache += bytes;
+    if (hexes.length > 0) this.store?.touch(hexes);
   }
 
   /** Resolves when every fetched block has been written to the store (tests, shutdown). */

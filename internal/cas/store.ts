@@ -3,7 +3,8 @@
 //   leaves a chunk whole or absent. No fsync: this is a cache, every read re-verifies the bytes,
 //   and a chunk torn by a power cut is deleted and fetched again.
 // - The index (chunk sizes, LRU order, file-block → chunk map) is bun:sqlite in WAL mode. LRU order
-//   is a persisted counter, not wall time, so clock jumps cannot reorder it.
+//   is a persisted counter, not wall time, so clock jumps cannot reorder it. FUSE workers read the
+//   index and the chunk files themselves (ChunkStoreReader, read-only) and report their hits (touch).
 // - A size cap evicts least-recently-used chunks after each put (down to 95 % of the cap, so it does
 //   not run on every put at the edge).
 // - Any write failure (ENOSPC, EIO, read-only disk, a broken index) makes put() return null: the
@@ -13,6 +14,7 @@ import { Database } from "bun:sqlite";
 import * as fs from "node:fs";
 import * as nodePath from "node:path";
 import { chunkIdInto, toHex } from "../hash/index.ts";
+import { chunkIntact, chunkPath, quickSum, readChunkInto } from "./chunk-file.ts";
 
 export interface ChunkStoreOptions {
   dir: string;
@@ -42,6 +44,7 @@ export class ChunkStore {
   readonly chunksDir: string;
   private readonly tmpDir: string;
   private readonly db: Database;
+  private readonly lock: Database;
   private readonly maxBytes: number;
   private readonly writeFile: (path: string, data: Uint8Array) => void;
   private readonly writePauseMs: number;
@@ -62,16 +65,16 @@ export class ChunkStore {
     this.writeFile = opts.writeFile ?? ((p, d) => fs.writeFileSync(p, d));
     this.writePauseMs = opts.writePauseMs ?? 5000;
     fs.mkdirSync(this.chunksDir, { recursive: true });
-    this.db = new Database(nodePath.join(this.dir, "index.sqlite"), { create: true });
-    // One owner per cache directory: an exclusive lock on the index, taken now and held until
-    // close(). A second process (or store) fails here instead of wiping the first one's temp files.
+    this.lock = takeOwnership(this.dir);
+    // Shared WAL locking (not EXCLUSIVE, which the owner lock replaces): the workers' readers must
+    // be able to read it. They never write, so a wait here is rare and short.
     try {
-      this.db.exec("PRAGMA locking_mode=EXCLUSIVE; PRAGMA busy_timeout=0; PRAGMA journal_mode=WAL; BEGIN EXCLUSIVE; COMMIT;");
+      this.db = new Database(nodePath.join(this.dir, "index.sqlite"), { create: true });
+      this.db.exec("PRAGMA busy_timeout=200; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
     } catch (e) {
-      this.db.close();
-      throw new Error(`chunk cache ${this.dir} is in use by another process (${(e as Error).message})`);
+      this.lock.close();
+      throw e;
     }
-    this.db.exec("PRAGMA synchronous=NORMAL;");
     fs.rmSync(this.tmpDir, { recursive: true, force: true });
     fs.mkdirSync(this.tmpDir, { recursive: true });
     this.db.exec(`
@@ -102,10 +105,14 @@ export class ChunkStore {
 
   private prepare() {
     const db = this.db;
+    const touch = db.query("UPDATE chunks SET atime = ? WHERE hash = ?");
     return {
       get: db.query<{ size: number; xxh: string | null }, [string]>("SELECT size, xxh FROM chunks WHERE hash = ?"),
       setXxh: db.query("UPDATE chunks SET xxh = ? WHERE hash = ?"),
-      touch: db.query("UPDATE chunks SET atime = ? WHERE hash = ?"),
+      touch,
+      touchAll: db.transaction((hexes: readonly string[]) => {
+        for (const h of hexes) touch.run(++this.clock, h);
+      }),
       insert: db.query("INSERT OR REPLACE INTO chunks (hash, size, atime, xxh) VALUES (?, ?, ?, ?)"),
       del: db.query("DELETE FROM chunks WHERE hash = ?"),
       delBlocks: db.query("DELETE FROM blocks WHERE hash = ?"),
@@ -156,7 +163,7 @@ export class ChunkStore {
   }
 
   pathOf(hex: string): string {
-    return nodePath.join(this.chunksDir, hex.slice(0, 2), hex.slice(2, 4), hex);
+    return chunkPath(this.chunksDir, hex);
   }
 
   has(hex: string): boolean {
@@ -208,13 +215,14 @@ export class ChunkStore {
     if (!row) return null;
     let data: Uint8Array;
     try {
-      data = readWhole(this.pathOf(hex), row.size);
+      // One byte more than expected, to notice a file that grew.
+      const buf = new Uint8Array(row.size + 1);
+      data = buf.subarray(0, readChunkInto(this.pathOf(hex), buf));
     } catch {
       this.drop(hex, row.size, true);
       return null;
     }
-    const intact = data.length === row.size && (row.xxh !== null ? quickSum(data) === row.xxh : toHex(chunkIdInto(data, this.idBuf)) === hex);
-    if (!intact) {
+    if (!chunkIntact(data, hex, row.size, row.xxh, this.idBuf)) {
       this.drop(hex, row.size, true);
       return null;
     }
@@ -225,6 +233,14 @@ export class ChunkStore {
       /* LRU order is best effort; the read succeeded */
     }
     return data;
+  }
+
+  /**
+   * Marks chunks as just used, in this order (LRU): the hits a FUSE worker served from its own
+   * ChunkStoreReader, reported in batches. Unknown (evicted meanwhile) hashes are ignored.
+   */
+  touch(hexes: readonly string[]): void {
+    safeRun(() => this.s.touchAll(hexes));
   }
 
   private drop(hex: string, size: number, corrupt: boolean): void {
@@ -290,6 +306,7 @@ export class ChunkStore {
 
   close(): void {
     this.db.close();
+    this.lock.close();
   }
 }
 
@@ -301,9 +318,21 @@ function safeReaddir(p: string): string[] {
   }
 }
 
-/** The per-read integrity check: xxHash3-64 as hex (~40 GB/s). */
-function quickSum(data: Uint8Array): string {
-  return Bun.hash.xxHash3(data).toString(16);
+/**
+ * One owner per cache directory: an exclusive SQLite lock on `<dir>/owner.lock`, taken now and held
+ * until the returned handle is closed (SQLite's locks also exclude connections in this process). A
+ * second process (or store) fails here instead of wiping the first one's temp files. A file of its
+ * own, because the index must stay readable by the FUSE workers' ChunkStoreReaders.
+ */
+function takeOwnership(dir: string): Database {
+  const lock = new Database(nodePath.join(dir, "owner.lock"), { create: true });
+  try {
+    lock.exec("PRAGMA busy_timeout=0; PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;");
+  } catch (e) {
+    lock.close();
+    throw new Error(`chunk cache ${dir} is in use by another process (${(e as Error).message})`);
+  }
+  return lock;
 }
 
 function safeRun(f: () => unknown): void {
@@ -311,22 +340,5 @@ function safeRun(f: () => unknown): void {
     f();
   } catch {
     /* best effort */
-  }
-}
-
-function readWhole(path: string, expect: number): Uint8Array {
-  const fd = fs.openSync(path, "r");
-  try {
-    // One byte more than expected, to notice a file that grew.
-    const buf = new Uint8Array(expect + 1);
-    let n = 0;
-    while (n < buf.length) {
-      const r = fs.readSync(fd, buf, n, buf.length - n, n);
-      if (r === 0) break;
-      n += r;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    fs.closeSync(fd);
   }
 }

@@ -1,5 +1,7 @@
 // The main-thread half of a mount with configured origins: one router (health checks, failover)
-// and one chunk cache per process, answering the FUSE workers' reads (RemoteReadRequest).
+// and one chunk cache per process, answering the FUSE workers' reads (RemoteReadRequest). The
+// workers serve cache hits themselves from store.dir (ChunkStoreReader) and only send misses here;
+// their hits come back with each read for the stats and the LRU order (reader.noteHits).
 import * as path from "node:path";
 import { CachedReader } from "../cas/cached-reader.ts";
 import { ChunkStore } from "../cas/store.ts";

@@ -9,6 +9,10 @@ import * as fs from "node:fs";
 import { openCatalog, rowToTrack, trackSelectList, type Track } from "../catalog/index.ts";
 import { errno, FOPEN_CACHE_DIR, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs, type WorkerInfo } from "../fuse/index.ts";
 import type { TrackRef } from "../origins/index.ts";
+import { trackCacheKey } from "../origins/router.ts";
+import { BLOCK_SIZE } from "../cas/cached-reader.ts";
+import { ChunkStoreReader } from "../cas/store-reader.ts";
+import { HitBatch } from "../cas/hit-batch.ts";
 import { DEFAULT_TEMPLATE, type VfsNode } from "../vfs/index.ts";
 import { collectionsByName, type CollectionDef } from "./collections.ts";
 import { COLLECTIONS_DIR_INO, COVER_INO_BASE, coverIno, FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
@@ -36,6 +40,11 @@ export interface MusicFsOptions {
   origins?: OriginSummary[];
   /** Saved queries shown under /.collections/ besides the built-ins. */
   collections?: CollectionDef[];
+  /**
+   * Directory of the main thread's chunk store (ChunkStore.dir), when it has one: workers read its
+   * hits themselves (ChunkStoreReader) and ask the main thread only for misses.
+   */
+  chunkStoreDir?: string;
 }
 
 /** What a worker asks the main thread for: bytes of a track from the best origin, via the cache. */
@@ -97,7 +106,13 @@ export class MusicFs implements FileSystem {
   /** mkdir, mv, rm (to /.trash) and rmdir of the tree: stored in the catalog, origins untouched. */
   private readonly ns: Namespace;
   /** Recent remote blocks of this worker (LRU by insertion order), see remoteBlock. */
-  private readonly blocks = new Map<string, Promise<Uint8Array>>();
+  private readonly blocks = new Map<string, Uint8Array | Promise<Uint8Array>>();
+  /** The main thread's chunk cache, read-only: hits are served here (null: every remote block asks the main thread). */
+  private readonly chunks: ChunkStoreReader | null;
+  /** This worker's cache hits, reported to the main thread (stats, LRU order). */
+  private readonly hits: HitBatch | null;
+  /** Buffers of blocks read from the chunk cache and evicted from `blocks`, for the next ones (see readRemote). */
+  private readonly spareBlocks: Uint8Array[] = [];
   /** Bumped by every tree build; dirListedIn: the build a folder was last opened from. */
   private treeVersion = 0;
   private readonly dirListedIn = new Map<number, number>();
@@ -116,6 +131,9 @@ export class MusicFs implements FileSystem {
     this.nextFh = worker * 2 ** 32 + 1;
     this.loc = new Locations(opts.origins ?? []);
     this.callMain = callMain;
+    // The worker's blocks must be the main thread's cache blocks for the keys to match.
+    this.chunks = callMain && opts.chunkStoreDir && REMOTE_BLOCK === BLOCK_SIZE ? ChunkStoreReader.open(opts.chunkStoreDir) : null;
+    this.hits = this.chunks ? new HitBatch((r) => void callMain!(r).catch(() => {})) : null;
     this.queries = new QueryRunner(db, opts.searchLimit ?? 1000);
     this.overlays = new OverlayPlans(db, (line) => logError("overlay", new Error(line)));
     this.ns = new Namespace(db, this.treeKey, () => buildVfsTree(this.db, this.loc, this.opts.template ?? DEFAULT_TEMPLATE));
@@ -554,7 +572,19 @@ export class MusicFs implements FileSystem {
     }
   }
 
-  /** Bytes from the main thread's router and cache; the copies are looked up again after a refresh. */
+  /**
+   * Bytes of a remote track: from the chunk cache in this worker when it holds them (synchronous),
+   * else from the main thread's router and cache. The copies are looked up again after a refresh.
+   *
+   * Blocks read from the cache live in buffers that are reused once evicted from `blocks` (fresh
+   * 1 MiB buffers cost page faults and garbage collections: 3x the CPU per block). So a view of
+   * one may only reach a caller that copies it at once: the FUSE read paths do (the reply, or the
+   * header join of an edited track); ino 0 is readOriginal, which keeps the bytes, and gets a copy;
+   * a read over two blocks is assembled into a buffer of its own as each block arrives.
+   *
+   * Cache hits are reported to the main thread before the reply (one message per read that had
+   * any): batching them longer would leave them unreported while the worker sleeps in poll.
+   */
   private readRemote(ino: number, trackId: number, offset: number, size: number): Promise<Uint8Array | number> | Uint8Array | number {
     const file = this.tree.fileOfTrack(trackId) ?? this.tree.node(ino);
     const copies = file?.kind === "file" ? this.copiesOf(file.track) : null;
@@ -563,48 +593,90 @@ export class MusicFs implements FileSystem {
     const end = Math.min(offset + size, t.size);
     if (offset >= end) return new Uint8Array(0);
     const ref = this.loc.trackRef(copies);
+    const cacheKey = this.chunks ? trackCacheKey(ref) : "";
     const first = Math.floor(offset / REMOTE_BLOCK);
     const last = Math.floor((end - 1) / REMOTE_BLOCK);
-    const parts: Promise<Uint8Array>[] = [];
-    for (let i = first; i <= last; i++) parts.push(this.remoteBlock(t, ref, i));
-    return Promise.all(parts).then(
-      (blocks) => {
-        if (blocks.length === 1) return blocks[0].subarray(offset - first * REMOTE_BLOCK, end - first * REMOTE_BLOCK);
-        const out = new Uint8Array(end - offset);
-        blocks.forEach((b, k) => {
-          const bs = (first + k) * REMOTE_BLOCK;
-          const from = Math.max(offset, bs);
-          const to = Math.min(end, bs + b.length);
-          if (to > from) out.set(b.subarray(from - bs, to - bs), from - offset);
-        });
-        return out;
-      },
-      (e) => {
-        logError(`read ${t.path}`, e);
-        return -errno.errnoOf(e);
-      },
-    );
+    const failed = (e: unknown): number => {
+      logError(`read ${t.path}`, e);
+      return -errno.errnoOf(e);
+    };
+    if (first === last) {
+      // The usual case (a kernel read is at most one block): no Promise on a cache hit.
+      const cut = (b: Uint8Array) => b.subarray(offset - first * REMOTE_BLOCK, end - first * REMOTE_BLOCK);
+      const b = this.remoteBlock(t, ref, cacheKey, first);
+      this.hits?.flush();
+      if (b instanceof Uint8Array) return ino === 0 ? cut(b).slice() : cut(b);
+      return b.then(cut, failed); // a block from the main thread: its own buffer, never reused
+    }
+    const out = new Uint8Array(end - offset);
+    const put = (b: Uint8Array, k: number) => {
+      const bs = (first + k) * REMOTE_BLOCK;
+      const from = Math.max(offset, bs);
+      const to = Math.min(end, bs + b.length);
+      if (to > from) out.set(b.subarray(from - bs, to - bs), from - offset);
+    };
+    const pending: Promise<void>[] = [];
+    for (let i = first; i <= last; i++) {
+      const b = this.remoteBlock(t, ref, cacheKey, i);
+      if (b instanceof Uint8Array) put(b, i - first);
+      else pending.push(b.then((x) => put(x, i - first)));
+    }
+    this.hits?.flush();
+    return pending.length === 0 ? out : Promise.all(pending).then(() => out, failed);
   }
 
   /**
    * One aligned 1 MiB block of a remote track, kept in this worker for the kernel's next requests:
-   * it splits a sequential read into 128-256 KiB requests, and each one asking the main thread
-   * would cost a round trip of messages (the main thread's cache works in the same 1 MiB blocks).
+   * it splits a sequential read into 128-256 KiB requests, and each one would otherwise read and
+   * verify the whole block again or cost a round trip of messages to the main thread. A block in
+   * the chunk cache (same 1 MiB blocks, same keys) is read and verified here; the hop to the main
+   * thread per block was what limited cached reads. Only misses go to the main thread.
    */
-  private remoteBlock(t: Track, ref: TrackRef, idx: number): Promise<Uint8Array> {
-    const key = `${t.id}:${t.size}:${t.mtimeMs}:${idx}`;
+  private remoteBlock(t: Track, ref: TrackRef, cacheKey: string, idx: number): Uint8Array | Promise<Uint8Array> {
+    const keyOf = (i: number) => `${t.id}:${t.size}:${t.mtimeMs}:${i}`;
+    const key = keyOf(idx);
     const hit = this.blocks.get(key);
     if (hit) {
       this.blocks.delete(key);
       this.blocks.set(key, hit);
       return hit;
     }
-    const req: RemoteReadRequest = { op: "read", ref, offset: idx * REMOTE_BLOCK, size: REMOTE_BLOCK };
-    const p = this.callMain!(req).then((v) => v as Uint8Array);
-    p.catch(() => this.blocks.delete(key));
-    this.blocks.set(key, p);
-    while (this.blocks.size > REMOTE_BLOCKS_KEPT) this.blocks.delete(this.blocks.keys().next().value!);
-    return p;
+    const keep = (k: string, b: Uint8Array | Promise<Uint8Array>) => {
+      this.blocks.set(k, b);
+      while (this.blocks.size > REMOTE_BLOCKS_KEPT) {
+        const oldest = this.blocks.keys().next().value!;
+        const v = this.blocks.get(oldest);
+        this.blocks.delete(oldest);
+        // A block read from the cache here: its buffer takes the next one (readRemote says why no one holds it).
+        if (v instanceof Uint8Array && v.byteOffset === 0 && v.buffer.byteLength === REMOTE_BLOCK + 1 && this.spareBlocks.length < 2) this.spareBlocks.push(new Uint8Array(v.buffer));
+      }
+      return b;
+    };
+    const askMain = (i: number, k: string) => {
+      // Earlier hits go first, so the main thread's LRU order follows the reads.
+      this.hits?.flush();
+      const req: RemoteReadRequest = { op: "read", ref, offset: i * REMOTE_BLOCK, size: REMOTE_BLOCK };
+      const p = this.callMain!(req).then((v) => v as Uint8Array);
+      p.catch(() => this.blocks.delete(k));
+      return keep(k, p);
+    };
+    if (!this.chunks) return askMain(idx, key);
+    const spare = this.spareBlocks.pop();
+    const stored = this.chunks.readBlock(cacheKey, idx, Math.min(REMOTE_BLOCK, ref.size - idx * REMOTE_BLOCK), spare);
+    if (!stored) {
+      if (spare) this.spareBlocks.push(spare);
+      return askMain(idx, key);
+    }
+    this.hits!.add(stored.hex, stored.data.length); // sent by readRemote before it returns
+    keep(key, stored.data);
+    const next = idx + 1;
+    if (next * REMOTE_BLOCK < ref.size && !this.blocks.has(keyOf(next)) && this.chunks.lookupBlock(cacheKey, next) === undefined) {
+      // The edge of what the cache holds (in a first read: as far as the main thread's read-ahead
+      // has got). Ask for the next block now: the main thread sees the reader advance and reads
+      // on ahead, which it would not if the blocks served here went unseen.
+      askMain(next, keyOf(next));
+    }
+    return stored.data;
   }
 
   release(_ino: number, fh: number): number {

@@ -26,6 +26,19 @@ export interface TrackRef {
   cacheKey?: string;
 }
 
+/**
+ * Cache identity of a track's content: `cacheKey` if the caller has one (e.g. with the mtime, to
+ * invalidate after an in-place edit), else fingerprint+size (shared by all copies), else the
+ * first location. Note the catalog fingerprint covers head, tail and size only. A pure function:
+ * FUSE workers compute the same key to read the chunk cache themselves.
+ */
+export function trackCacheKey(t: TrackRef): string {
+  if (t.cacheKey) return t.cacheKey;
+  if (t.fingerprint) return `fp:${t.fingerprint}:${t.size}`;
+  const l = t.locations[0];
+  return `loc:${l?.originId}:${l?.path}:${t.size}`;
+}
+
 export interface OriginInfo {
   id: string;
   type: string;
@@ -117,16 +130,9 @@ export class Router {
     return this.entries.get(id)?.origin;
   }
 
-  /**
-   * Cache identity of a track's content: `cacheKey` if the caller has one (e.g. with the mtime, to
-   * invalidate after an in-place edit), else fingerprint+size (shared by all copies), else the
-   * first location. Note the catalog fingerprint covers head, tail and size only.
-   */
+  /** Cache identity of a track's content (trackCacheKey). */
   cacheKey(t: TrackRef): string {
-    if (t.cacheKey) return t.cacheKey;
-    if (t.fingerprint) return `fp:${t.fingerprint}:${t.size}`;
-    const l = t.locations[0];
-    return `loc:${l?.originId}:${l?.path}:${t.size}`;
+    return trackCacheKey(t);
   }
 
   /** True when the best location is a healthy local disk: the cache reads it directly. */
