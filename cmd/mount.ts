@@ -19,7 +19,7 @@ import { loadConfigOption } from "../internal/cli/config.ts";
 import { runtimePath, startFuse, unmountOnSignals, type FuseMount } from "../internal/fuse/index.ts";
 import { sdNotify } from "../internal/mountfs/sd-notify.ts";
 import { DEFAULT_LISTEN, isLoopback, parseListen } from "../internal/rpc/listen.ts";
-import type { OriginsBackend, RunningServer } from "../internal/rpc/index.ts";
+import type { OriginsBackend, PrefetchBackend, RunningServer } from "../internal/rpc/index.ts";
 import type { MusicFsOptions } from "../internal/mountfs/music-fs.ts";
 import { compileTemplate, DEFAULT_TEMPLATE, TemplateError } from "../internal/vfs/index.ts";
 
@@ -101,17 +101,22 @@ export function register(cli: CAC): void {
       const trackRow = logDb.query<{ origin: string; path: string }, [number]>("SELECT origin, path FROM tracks WHERE id = ?");
       const accessLog = new AccessLog(logDb);
       // Remote tracks: the next track of an album is read into the cache while this one plays.
-      const prefetch = fed ? new Prefetcher(logDb, new Locations(fed.origins), fed.reader) : null;
+      // [prefetch] enabled = false turns it off (the predecessor's PrefetchConfig.enabled).
+      const prefetchOn = (config?.raw.prefetch as { enabled?: unknown } | undefined)?.enabled !== false;
+      const prefetch = fed && prefetchOn ? new Prefetcher(logDb, new Locations(fed.origins), fed.reader) : null;
       // Album covers are made here, off the FUSE workers' loops, and kept (covers.ts).
       // Loaded on the first cover asked for: image code costs start-up time the mount does not need.
       let covers: Promise<CoverService> | null = null;
       const coverService = () =>
         (covers ??= import("../internal/mountfs/covers.ts").then(
-          (m) => new m.CoverService(fed ? (ref, offset, size) => fed.onCall({ op: "read", ref, offset, size }) as Promise<Uint8Array> : null, (line) => process.stderr.write(`musicfs mount: ${line}\n`)),
+          (m) => new m.CoverService(fed ? (ref, offset, size) => fed.onCall({ op: "read", ref, offset, size }) as Promise<Uint8Array> : null, (line) => process.stderr.write(`musicfs mount: ${line}\n`), fed?.store ?? null),
         ));
       const m = await startFuse({
         onCall: (req) => {
           if ((req as CoverRequest)?.op === "cover") return coverService().then((c) => c.get(req as CoverRequest));
+          if ((req as { op?: string })?.op === "prefetch-status") {
+            return Promise.resolve(prefetch ? prefetch.statusText() : "MusicFS Prefetch Status\nengine: disabled (prefetch works for remote origins: mount --config)\n");
+          }
           // Chunk-cache hits the workers served themselves (chunkStoreDir): stats and LRU order.
           if (isCacheHitsReport(req)) {
             fed?.reader.noteHits(req.hexes, req.bytes);
@@ -137,7 +142,7 @@ export function register(cli: CAC): void {
         onStaleCleared: (mp) => process.stderr.write(`musicfs mount: cleared a stale mount at ${mp}\n`),
       });
       const ms = performance.now() - started;
-      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db, m, bus, fed && config ? (await import("../internal/rpc/origins-backend.ts")).originsBackend(config, fed.router, logDb, fed.reader) : undefined);
+      const api = opts.serve === undefined ? null : await startApi(opts.serve === true ? DEFAULT_LISTEN : String(opts.serve), db, m, bus, fed && config ? (await import("../internal/rpc/origins-backend.ts")).originsBackend(config, fed.router, logDb, fed.reader) : undefined, prefetch);
       let stopping: Promise<void> | null = null;
       const stopApi = () =>
         (stopping ??= (async () => {
@@ -170,7 +175,7 @@ export function register(cli: CAC): void {
 
 
 /** The search API of `serve`, in the mount process (FR-17.1). Loopback or a Unix socket only: no token here. */
-async function startApi(listen: string, db: string, m: FuseMount, events: EventBus, origins?: OriginsBackend): Promise<RunningServer> {
+async function startApi(listen: string, db: string, m: FuseMount, events: EventBus, origins?: OriginsBackend, prefetcher?: Prefetcher | null): Promise<RunningServer> {
   let addr;
   try {
     addr = parseListen(listen);
@@ -178,13 +183,30 @@ async function startApi(listen: string, db: string, m: FuseMount, events: EventB
     throw new UsageError(`--serve: ${(e as Error).message}`);
   }
   if (!isLoopback(addr)) throw new UsageError(`--serve ${listen}: mount serves the API on loopback or a Unix socket only; use 'musicfs serve' with a token to expose it`);
-  const { catalogBackend, catalogMetadata, createMetrics, registerMusicfsServices, startServer } = await import("../internal/rpc/index.ts");
+  const { catalogBackend, catalogMetadata, createMetrics, registerMusicfsServices, resolveTrackPath, startServer } = await import("../internal/rpc/index.ts");
   const { OP_BUCKETS } = await import("../internal/fuse/op-stats.ts");
   const readonly = openCatalog(db, { readonly: true });
   const backend = catalogBackend(readonly);
   // GET /metrics: RPC calls, the catalog, FUSE operations of this mount, origins and cache.
   const metrics = createMetrics({ catalog: readonly, origins, fuse: { buckets: OP_BUCKETS, ops: () => m.opStats() } });
-  return startServer({ listen, metrics, services: (router) => registerMusicfsServices(router, { backend, origins, events, metadata: catalogMetadata(readonly, db, events) }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
+  return startServer({ listen, metrics, services: (router) => registerMusicfsServices(router, { backend, origins, events, metadata: catalogMetadata(readonly, db, events), prefetch: prefetcher ? prefetchBackend(prefetcher, (p) => resolveTrackPath(readonly, p), m.mountpoint) : undefined }), log: (line) => process.stderr.write(`musicfs mount: api: ${line}\n`) });
+}
+
+/** The Prefetch RPC over the mount's prefetcher: paths in the mount (absolute or not), on an origin, or "#<id>". */
+function prefetchBackend(p: Prefetcher, resolve: (path: string) => number | null, mountpoint: string): PrefetchBackend {
+  return {
+    async *run(paths, signal) {
+      const inMount = (x: string) => (x.startsWith(mountpoint + "/") ? x.slice(mountpoint.length) : x);
+      const ids = paths.map((x) => resolve(inMount(x)));
+      const unknown = ids.indexOf(null);
+      // Refuse before fetching anything: a typo should not cost a download first.
+      if (unknown >= 0) return yield { path: paths[unknown], completed: 0, total: paths.length, bytes: 0, error: "no such track" };
+      for await (const progress of p.prefetchTracks(ids, paths)) {
+        yield progress;
+        if (signal.aborted) return;
+      }
+    },
+  };
 }
 
 /** A stale mount (its daemon was killed) answers ENOTCONN; startFuse clears it. */

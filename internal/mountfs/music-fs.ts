@@ -7,7 +7,7 @@
 import type { Database } from "bun:sqlite";
 import * as fs from "node:fs";
 import { openCatalog, rowToTrack, trackSelectList, type Track } from "../catalog/index.ts";
-import { errno, FOPEN_CACHE_DIR, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs, type WorkerInfo } from "../fuse/index.ts";
+import { errno, FOPEN_CACHE_DIR, FOPEN_DIRECT_IO, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs, type WorkerInfo } from "../fuse/index.ts";
 import type { TrackRef } from "../origins/index.ts";
 import { trackCacheKey } from "../origins/router.ts";
 import { BLOCK_SIZE } from "../cas/cached-reader.ts";
@@ -15,7 +15,8 @@ import { ChunkStoreReader } from "../cas/store-reader.ts";
 import { HitBatch } from "../cas/hit-batch.ts";
 import { DEFAULT_TEMPLATE, type VfsNode } from "../vfs/index.ts";
 import { collectionsByName, type CollectionDef } from "./collections.ts";
-import { COLLECTIONS_DIR_INO, COVER_INO_BASE, coverIno, FILE_INO_BASE, kindOf, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
+import { COLLECTIONS_DIR_INO, COVER_INO_BASE, coverIno, FILE_INO_BASE, HINT_INO_BASE, kindOf, PREFETCH_DIR_INO, PREFETCH_STATUS_INO, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
+import { predictNext, recentlyPlayed } from "./prefetch.ts";
 import { COVER_FILES, type CoverRequest, type CoverTrack } from "./cover-files.ts";
 import type { OpenedEvent } from "./access-log.ts";
 import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
@@ -67,6 +68,8 @@ const REMOTE_FH_BASE = 2 ** 48;
 const OVERLAY_FH_BASE = 2 ** 50;
 /** The handle of an open cover file (its bytes are looked up by inode). */
 const COVER_FH = 2 ** 53 - 2;
+/** The handle of an open /.prefetch file (read through: FOPEN_DIRECT_IO). */
+const INFO_FH = 2 ** 53 - 4;
 /** Cover files a worker keeps (each a few KiB to a few hundred). */
 const COVERS_KEPT = 64;
 /** Remote reads go to the main thread in aligned blocks of this size; a worker keeps the last few. */
@@ -252,20 +255,19 @@ export class MusicFs implements FileSystem {
     }
     const r = await this.readRemote(0, t.id, offset, length);
     if (typeof r === "number") throw new Error(`reading ${t.path} failed (errno ${-r})`);
-    return r;
+    return r.slice(); // a cache hit may be a view of a block buffer the next read reuses; plans keep bytes
   }
 
   private resultTarget(trackId: number): string | null {
-    const file = this.tree.fileOfTrack(trackId);
-    if (!file) return null;
-    return this.opts.mountpoint.replace(/\/+$/, "") + this.tree.pathOf(file.ino);
+    const link = this.tree.fileLink(trackId);
+    return link ? this.opts.mountpoint.replace(/\/+$/, "") + link.path : null;
   }
 
   private resultAttr(trackId: number): Attr | number {
-    const target = this.resultTarget(trackId);
-    if (target === null) return -errno.ENOENT;
-    const t = this.tree.fileOfTrack(trackId)!.track;
-    return { ino: RESULT_INO_BASE + trackId, mode: S_IFLNK | 0o777, size: Buffer.byteLength(target), nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: t.mtimeMs / 1000 };
+    const link = this.tree.fileLink(trackId);
+    if (!link) return -errno.ENOENT;
+    const target = this.opts.mountpoint.replace(/\/+$/, "") + link.path;
+    return { ino: RESULT_INO_BASE + trackId, mode: S_IFLNK | 0o777, size: Buffer.byteLength(target), nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: link.mtimeMs / 1000 };
   }
 
   getattr(ino: number): Attr | number | Promise<Attr | number> {
@@ -285,6 +287,10 @@ export class MusicFs implements FileSystem {
         return this.resultAttr(ino - RESULT_INO_BASE);
       case "cover":
         return this.coverAttr(ino);
+      case "prefetch-root":
+        return this.dirAttr(PREFETCH_DIR_INO, 0);
+      case "prefetch-file":
+        return this.prefetchFile(ino).then((b) => (b ? this.infoAttr(ino, b.length) : -errno.ENOENT));
     }
   }
 
@@ -294,6 +300,7 @@ export class MusicFs implements FileSystem {
     this.refresh();
     if (parent === ROOT_INO && name === ".search") return this.dirAttr(SEARCH_DIR_INO, 0);
     if (parent === ROOT_INO && name === ".collections") return this.dirAttr(COLLECTIONS_DIR_INO, 0);
+    if (parent === ROOT_INO && name === ".prefetch") return this.dirAttr(PREFETCH_DIR_INO, 0);
     switch (kindOf(parent)) {
       case "tree": {
         const node = this.tree.lookup(parent, name);
@@ -309,6 +316,10 @@ export class MusicFs implements FileSystem {
         const c = this.collections.get(name);
         return c ? this.collectionAttr(c) : -errno.ENOENT;
       }
+      case "prefetch-root": {
+        const ino = name === "status" ? PREFETCH_STATUS_INO : /^hint_\d{1,15}$/.test(name) ? HINT_INO_BASE + Number(name.slice(5)) : 0;
+        return ino === 0 ? -errno.ENOENT : this.prefetchFile(ino).then((b) => (b ? this.infoAttr(ino, b.length) : -errno.ENOENT));
+      }
       case "query": {
         const entry = this.queries.results(parent)?.find((e) => e.name === name);
         return entry ? this.resultAttr(entry.trackId) : -errno.ENOENT;
@@ -320,7 +331,7 @@ export class MusicFs implements FileSystem {
 
   /** A collection is a query folder with its own sort; registering makes its inode known to every worker. */
   private collectionAttr(c: CollectionDef): Attr | number {
-    const r = this.queries.register(c.query, c.sort, c.special);
+    const r = this.queries.register(c.query, c.sort, c.special, true);
     return r < 0 ? r : this.dirAttr(queryIno(queryKey(c.query, c.sort, c.special)), 0);
   }
 
@@ -349,7 +360,7 @@ export class MusicFs implements FileSystem {
       const plans = this.unplannedEditsIn(ino);
       return plans.length === 0 ? reply : Promise.all(plans).then(() => reply, () => reply);
     }
-    if (kind === "search-root" || kind === "collections-root") return { fh: 0 };
+    if (kind === "search-root" || kind === "collections-root" || kind === "prefetch-root") return { fh: 0 };
     if (kind === "query") {
       // Run the query once per opendir, so paging through a listing sees one consistent result.
       const listing = this.listingOf(ino, true);
@@ -364,8 +375,15 @@ export class MusicFs implements FileSystem {
   private listingOf(ino: number, fresh = false): { names: string[]; attrs: Attr[] } | null {
     const results = this.queries.results(ino, fresh);
     if (!results) return null;
-    const live = results.filter((e) => typeof this.resultAttr(e.trackId) !== "number");
-    return { names: live.map((e) => e.name), attrs: live.map((e) => this.resultAttr(e.trackId) as Attr) };
+    const names: string[] = [];
+    const attrs: Attr[] = [];
+    for (const e of results) {
+      const attr = this.resultAttr(e.trackId);
+      if (typeof attr === "number") continue; // gone from the tree (trashed, or a rescan removed it)
+      names.push(e.name);
+      attrs.push(attr);
+    }
+    return { names, attrs };
   }
 
   releasedir(_ino: number, fh: number): number {
@@ -401,6 +419,14 @@ export class MusicFs implements FileSystem {
       return 0;
     }
     if (kind === "search-root") return 0; // hidden: lists nothing, but any query can be looked up
+    if (kind === "prefetch-root") {
+      const names = ["status", ...recentlyPlayed(this.db).map((id) => `hint_${String(id).padStart(4, "0")}`)];
+      for (let i = offset; i < names.length; i++) {
+        const ino = i === 0 ? PREFETCH_STATUS_INO : HINT_INO_BASE + Number(names[i].slice(5));
+        if (!out.add(names[i], this.infoAttr(ino, 0), i + 1, true)) break;
+      }
+      return 0;
+    }
     if (kind === "collections-root") {
       const names = [...this.collections.keys()];
       for (let i = offset; i < names.length; i++) {
@@ -454,6 +480,8 @@ export class MusicFs implements FileSystem {
   open(ino: number, flags: number): OpenReply | number | Promise<OpenReply | number> {
     if ((flags & O_ACCMODE) !== 0 || flags & (O_TRUNC | O_APPEND)) return -errno.EROFS;
     if (kindOf(ino) === "cover") return this.coverBytes(ino).then((b) => (b ? { fh: COVER_FH, flags: FOPEN_KEEP_CACHE } : -errno.ENOENT));
+    // Status and hints change all the time: read them through, never from the page cache.
+    if (kindOf(ino) === "prefetch-file") return { fh: INFO_FH, flags: FOPEN_DIRECT_IO };
     if (kindOf(ino) !== "tree") return -errno.EINVAL;
     const node = this.tree.node(ino);
     if (!node) return -errno.ENOENT;
@@ -508,6 +536,7 @@ export class MusicFs implements FileSystem {
   read(ino: number, fh: number, offset: number, size: number, dst: Uint8Array): number | Uint8Array | Promise<Uint8Array | number> {
     if (fh >= OVERLAY_FH_BASE) {
       if (fh === COVER_FH) return this.coverBytes(ino).then((b) => (b ? b.subarray(Math.min(offset, b.length), Math.min(offset + size, b.length)) : -errno.EIO));
+      if (fh === INFO_FH) return this.prefetchFile(ino).then((b) => (b ? b.subarray(Math.min(offset, b.length), Math.min(offset + size, b.length)) : -errno.ENOENT));
       return this.readEdited(ino, fh - OVERLAY_FH_BASE, offset, size, dst);
     }
     return this.readFile(ino, fh, offset, size, dst);
@@ -605,7 +634,8 @@ export class MusicFs implements FileSystem {
       const cut = (b: Uint8Array) => b.subarray(offset - first * REMOTE_BLOCK, end - first * REMOTE_BLOCK);
       const b = this.remoteBlock(t, ref, cacheKey, first);
       this.hits?.flush();
-      if (b instanceof Uint8Array) return ino === 0 ? cut(b).slice() : cut(b);
+      // A hit is a view of a reused block buffer: the caller copies it at once (the FUSE reply).
+      if (b instanceof Uint8Array) return cut(b);
       return b.then(cut, failed); // a block from the main thread: its own buffer, never reused
     }
     const out = new Uint8Array(end - offset);
@@ -688,6 +718,26 @@ export class MusicFs implements FileSystem {
       /* already closed: nothing to release */
     }
     return 0;
+  }
+
+  // --- /.prefetch: status and learned hints ---------------------------------------------------
+
+  private infoAttr(ino: number, size: number): Attr {
+    return { ino, mode: S_IFREG | 0o444, size, nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: Date.now() / 1000 };
+  }
+
+  /**
+   * /.prefetch/status (the main thread's prefetch engine) or /.prefetch/hint_<id> (the tracks
+   * most often played after that one, one id a line); null for a track that is not in the catalog.
+   */
+  private async prefetchFile(ino: number): Promise<Uint8Array | null> {
+    if (ino === PREFETCH_STATUS_INO) {
+      const text = this.callMain ? String(await this.callMain({ op: "prefetch-status" })) : "MusicFS Prefetch Status\nengine: disabled\n";
+      return new TextEncoder().encode(text);
+    }
+    const id = ino - HINT_INO_BASE;
+    if (!this.db.query("SELECT 1 FROM tracks WHERE id = ?").get(id)) return null;
+    return new TextEncoder().encode(predictNext(this.db, id, 5).map((p) => `${p.id}\n`).join(""));
   }
 
   // --- album covers (cover.jpg, cover-150.jpg, cover-300.jpg) ----------------------------------
