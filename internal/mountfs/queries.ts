@@ -78,7 +78,7 @@ export class QueryRunner {
     const hits =
       query === "" && sort && sort in SPECIAL_SQL
         ? (this.db.query(SPECIAL_SQL[sort as SpecialListing]).all(limit) as { id: number; artist: string | null; title: string | null; format: string }[])
-        : search(this.db, query, { limit, sort: sort as SortKey | undefined }).hits;
+        : search(this.db, query, { limit, sort: sort as SortKey | undefined, count: false }).hits;
     const width = Math.max(3, String(hits.length).length);
     return hits.map((t, i) => {
       const ext = (t.format || "bin").toLowerCase();

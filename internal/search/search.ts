@@ -25,6 +25,8 @@ export interface SearchOptions {
   sort?: SortKey;
   /** Only tracks from this origin (catalog `origin` column); all origins when undefined. */
   origin?: string;
+  /** false: skip counting every match (total is then the hits' count); folders list one page only. */
+  count?: boolean;
 }
 
 export interface SearchHit extends Track {
@@ -81,7 +83,8 @@ export function search(db: Database, query: string, opts: SearchOptions = {}): S
   // checked against the word match alone.
   const count = (sql: string, p: unknown[]) => (db.query(sql).get(...(p as never[])) as { n: number }).n;
   const matchCount = q.match ? count("SELECT count(*) AS n FROM tracks_fts WHERE tracks_fts MATCH ?", [q.match]) : 0;
-  const total = q.match && where === "1" ? matchCount : count(`SELECT count(*) AS n FROM ${from} WHERE ${cond}`, params);
+  const counted = opts.count !== false;
+  let total = !counted ? Number.MAX_SAFE_INTEGER : q.match && where === "1" ? matchCount : count(`SELECT count(*) AS n FROM ${from} WHERE ${cond}`, params);
 
   const ranked = sort === "relevance" && q.match !== null && q.longestTerm >= MIN_RANKED_TERM && matchCount <= RANK_CAP;
   let order: string;
@@ -100,5 +103,6 @@ export function search(db: Database, query: string, opts: SearchOptions = {}): S
       hits.push(hit);
     }
   }
+  if (!counted) total = offset + hits.length;
   return { hits, total, tookMs: performance.now() - t0, ranked };
 }
