@@ -93,6 +93,8 @@ export class MusicFs implements FileSystem {
   private signature = "";
   private lastCheck = 0;
   private readonly queries: QueryRunner;
+  /** The last listing linked per query folder, with the results and tree it was made from. */
+  private readonly builtListings = new Map<number, { from: unknown; treeVersion: number; names: string[]; attrs: Attr[] }>();
   /** Query listings by directory handle, with the inode they belong to. */
   private readonly listings = new Map<number, { ino: number; names: string[]; attrs: Attr[] }>();
   /** Handles are unique across workers (worker number in the high bits): any worker may get any handle. */
@@ -375,6 +377,10 @@ export class MusicFs implements FileSystem {
   private listingOf(ino: number, fresh = false): { names: string[]; attrs: Attr[] } | null {
     const results = this.queries.results(ino, fresh);
     if (!results) return null;
+    // READDIRs of one listing come in pages, often to the worker that did not open it: the same
+    // results (QueryRunner keeps them a few seconds) must not be linked again for every page.
+    const built = this.builtListings.get(ino);
+    if (built && built.from === results && built.treeVersion === this.treeVersion) return built;
     const names: string[] = [];
     const attrs: Attr[] = [];
     for (const e of results) {
@@ -383,7 +389,10 @@ export class MusicFs implements FileSystem {
       names.push(e.name);
       attrs.push(attr);
     }
-    return { names, attrs };
+    const listing = { from: results, treeVersion: this.treeVersion, names, attrs };
+    this.builtListings.set(ino, listing);
+    if (this.builtListings.size > 64) this.builtListings.delete(this.builtListings.keys().next().value!);
+    return listing;
   }
 
   releasedir(_ino: number, fh: number): number {

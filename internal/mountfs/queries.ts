@@ -1,6 +1,8 @@
 // Search folders: /.search/<query>/ lists `NNN. Artist - Title.ext` entries for the hits.
 // A query folder's inode is a hash of its text; the text itself is kept in the catalog
 // (mount_queries) because the kernel may look a query up in one FUSE worker and list it in another.
+// For the same reason the results an opendir computed are kept there briefly (mount_query_results):
+// the READDIRs that follow often reach the other worker, which would otherwise run the query again.
 import type { Database } from "bun:sqlite";
 import { errno } from "../fuse/index.ts";
 import { QueryError, search, type SortKey } from "../search/index.ts";
@@ -25,6 +27,7 @@ export class QueryRunner {
     private readonly limit: number,
   ) {
     db.run("CREATE TABLE IF NOT EXISTS mount_queries (ino INTEGER PRIMARY KEY, query TEXT NOT NULL)");
+    db.run("CREATE TABLE IF NOT EXISTS mount_query_results (ino INTEGER PRIMARY KEY, at INTEGER NOT NULL, entries TEXT NOT NULL)");
   }
 
   /**
@@ -60,8 +63,9 @@ export class QueryRunner {
   results(ino: number, fresh = false): ResultEntry[] | null {
     const query = this.queryOf(ino);
     if (query === null) return null;
-    const cached = this.cache.get(ino);
-    if (!fresh && cached && Date.now() - cached.at < RESULT_TTL_MS) return cached.entries;
+    const now = Date.now();
+    const cached = fresh ? undefined : (this.cache.get(ino) ?? this.shared(ino));
+    if (cached && now - cached.at < RESULT_TTL_MS) return cached.entries;
     let entries: ResultEntry[];
     try {
       entries = this.run(query, this.limit);
@@ -69,8 +73,22 @@ export class QueryRunner {
       if (e instanceof QueryError) return [];
       throw e;
     }
-    this.cache.set(ino, { at: Date.now(), entries });
+    this.cache.set(ino, { at: now, entries });
+    try {
+      this.db.query("INSERT OR REPLACE INTO mount_query_results (ino, at, entries) VALUES (?, ?, ?)").run(ino, now, JSON.stringify(entries));
+    } catch {
+      /* a busy catalog: the other worker runs the query itself */
+    }
     return entries;
+  }
+
+  /** Results another worker computed for this folder (see the header). */
+  private shared(ino: number): { at: number; entries: ResultEntry[] } | undefined {
+    const r = this.db.query("SELECT at, entries FROM mount_query_results WHERE ino = ?").get(ino) as { at: number; entries: string } | null;
+    if (!r) return undefined;
+    const hit = { at: r.at, entries: JSON.parse(r.entries) as ResultEntry[] };
+    this.cache.set(ino, hit);
+    return hit;
   }
 
   private run(key: string, limit: number): ResultEntry[] {
