@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { defaultCatalogPath, openCatalog, scanLibrary } from "../internal/catalog/index.ts";
-import { AccessLog, type OpenedEvent } from "../internal/mountfs/access-log.ts";
+import { AccessLog, type OpenedEvent, type ReadsEvent } from "../internal/mountfs/access-log.ts";
 import { EventBus, publishRouterEvent, startWebhooks } from "../internal/events/index.ts";
 import type { Federation } from "../internal/mountfs/federation.ts";
 import { isCacheHitsReport } from "../internal/cas/hit-batch.ts";
@@ -120,6 +120,10 @@ export function register(cli: CAC): void {
           // Chunk-cache hits the workers served themselves (chunkStoreDir): stats and LRU order.
           if (isCacheHitsReport(req)) {
             fed?.reader.noteHits(req.hexes, req.bytes);
+            return Promise.resolve(null);
+          }
+          if ((req as ReadsEvent)?.op === "reads") {
+            accessLog.recordReads(req as ReadsEvent);
             return Promise.resolve(null);
           }
           if ((req as OpenedEvent)?.op === "opened") {

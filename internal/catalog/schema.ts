@@ -135,4 +135,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX idx_access_log_track ON access_log(track_id);
   `,
+  // 6: reads in the access log: one 'read' row per track per report (reads counted in the FUSE
+  // workers, off the read path), with the bytes asked for.
+  `
+  ALTER TABLE access_log ADD COLUMN bytes INTEGER;
+  `,
 ];

@@ -18,7 +18,7 @@ import { collectionsByName, type CollectionDef } from "./collections.ts";
 import { COLLECTIONS_DIR_INO, COVER_INO_BASE, coverIno, FILE_INO_BASE, HINT_INO_BASE, kindOf, PREFETCH_DIR_INO, PREFETCH_STATUS_INO, queryIno, RESULT_INO_BASE, ROOT_INO, SEARCH_DIR_INO } from "./inodes.ts";
 import { predictNext, recentlyPlayed } from "./prefetch.ts";
 import { COVER_FILES, type CoverRequest, type CoverTrack } from "./cover-files.ts";
-import type { OpenedEvent } from "./access-log.ts";
+import { ReadCounter, type OpenedEvent } from "./access-log.ts";
 import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
 import { QueryRunner, queryKey } from "./queries.ts";
 import { buildVfsTree, catalogSignature, ensureSnapshot, snapshotKey, TreeSnapshot, withFormat } from "./tree-snapshot.ts";
@@ -104,6 +104,8 @@ export class MusicFs implements FileSystem {
   /** Every copy of a track by catalog id, the preferred first (mounts with origins; see copiesOf). */
   private readonly copies = new Map<number, Track[]>();
   private readonly callMain?: (request: unknown) => Promise<unknown>;
+  /** Reads served per track since the last report to the access log. */
+  private readonly reads = new ReadCounter();
   /** Tag edits (metadata overlay) and their synthesised headers. */
   private readonly overlays: OverlayPlans;
   /** Album cover files by inode, with the tree build they were made for (see coverBytes). */
@@ -543,6 +545,8 @@ export class MusicFs implements FileSystem {
   }
 
   read(ino: number, fh: number, offset: number, size: number, dst: Uint8Array): number | Uint8Array | Promise<Uint8Array | number> {
+    // The access log counts reads per track here and hears of them at the next release.
+    if (ino >= FILE_INO_BASE && ino < COVER_INO_BASE) this.reads.add(ino - FILE_INO_BASE, size);
     if (fh >= OVERLAY_FH_BASE) {
       if (fh === COVER_FH) return this.coverBytes(ino).then((b) => (b ? b.subarray(Math.min(offset, b.length), Math.min(offset + size, b.length)) : -errno.EIO));
       if (fh === INFO_FH) return this.prefetchFile(ino).then((b) => (b ? b.subarray(Math.min(offset, b.length), Math.min(offset + size, b.length)) : -errno.ENOENT));
@@ -719,6 +723,8 @@ export class MusicFs implements FileSystem {
   }
 
   release(_ino: number, fh: number): number {
+    const reads = this.reads.take();
+    if (reads) this.callMain?.(reads).catch(() => {});
     if (fh >= OVERLAY_FH_BASE) fh -= OVERLAY_FH_BASE;
     if (fh >= REMOTE_FH_BASE) return 0;
     try {

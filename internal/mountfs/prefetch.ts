@@ -34,9 +34,9 @@ export function predictNext(db: Database, trackId: number, limit = 5): { id: num
     .query(
         `SELECT next_id AS id, count(*) AS seen FROM (
            SELECT (SELECT b.track_id FROM access_log b
-                    WHERE b.rowid > a.rowid AND b.track_id != a.track_id AND b.at - a.at < ?2
+                    WHERE b.rowid > a.rowid AND b.event = 'open' AND b.track_id != a.track_id AND b.at - a.at < ?2
                     ORDER BY b.rowid LIMIT 1) AS next_id
-           FROM access_log a WHERE a.track_id = ?1 ORDER BY a.rowid DESC LIMIT 500)
+           FROM access_log a WHERE a.track_id = ?1 AND a.event = 'open' ORDER BY a.rowid DESC LIMIT 500)
          WHERE next_id IS NOT NULL GROUP BY next_id HAVING count(*) >= ?3 ORDER BY seen DESC, next_id LIMIT ?4`,
       )
       .all(trackId, SESSION_GAP_MS, MIN_SEEN, limit) as { id: number; seen: number }[];

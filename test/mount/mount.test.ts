@@ -1,6 +1,7 @@
 // `musicfs mount` for real: a sample library in real formats, scanned into a catalog, mounted
 // through the kernel by a child process, read with ordinary file tools.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateLibrary, retag, type GeneratedFile } from "../../internal/samplelib/index.ts";
@@ -200,6 +201,19 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
     };
     // The log is written in batches (every 2 s), off the read path.
     expect(await waitFor(() => first("Most Played") === favourite && first("Recently Played") === last, 8000)).toBe(true);
+  });
+
+  test("reads are logged too: bytes read per track, reported at release and written in batches", async () => {
+    const track = allFiles(mnt).filter((p) => !p.includes("/."))[1];
+    const id = fs.statSync(track).ino - 2 ** 32;
+    const size = fs.readFileSync(track).length;
+    const catalog = new Database(db, { readonly: true });
+    const logged = () => (catalog.query("SELECT COALESCE(SUM(bytes), 0) AS b FROM access_log WHERE event = 'read' AND track_id = ?").get(id) as { b: number }).b;
+    try {
+      expect(await waitFor(() => logged() >= size, 8000)).toBe(true);
+    } finally {
+      catalog.close();
+    }
   });
 
   test("a folder listed before a rescan lists the tracks the rescan added (the kernel's cached listing is dropped)", async () => {
