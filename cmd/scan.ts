@@ -1,10 +1,11 @@
 // `musicfs scan LIBRARY...`: read tags of every audio file into the catalog (incremental).
 import type { CAC } from "cac";
+import { openCatalogOrReport } from "../internal/cli/open-catalog.ts";
 import { EXIT_FAILURE, EXIT_OK, startProgress, UsageError, type Progress } from "../internal/cli/index.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
 import { summarizeOrigins } from "../internal/mountfs/locations.ts";
 import { prebuildTree } from "../internal/mountfs/tree-snapshot.ts";
-import { defaultCatalogPath, openCatalog, scanLibrary, trackCount, type ScanSummary } from "../internal/catalog/index.ts";
+import { defaultCatalogPath, scanLibrary, trackCount, type ScanSummary } from "../internal/catalog/index.ts";
 import { scanConfiguredOrigins } from "../internal/catalog/scan-config.ts";
 
 export function register(cli: CAC): void {
@@ -21,14 +22,8 @@ export function register(cli: CAC): void {
       const config = opts.config === undefined ? null : loadConfigOption(opts.config, "scan");
       if (opts.db !== undefined && (typeof opts.db !== "string" || opts.db === "")) throw new UsageError("--db needs a path");
       const dbPath = opts.db ?? defaultCatalogPath();
-      let db: ReturnType<typeof openCatalog>;
-      try {
-        db = openCatalog(dbPath);
-      } catch (e) {
-        process.stderr.write(`musicfs scan: cannot open catalog ${dbPath}: ${(e as Error).message}\n`);
-        process.exitCode = EXIT_FAILURE;
-        return;
-      }
+      const db = openCatalogOrReport("scan", dbPath);
+      if (!db) return;
       let bar: Progress | null = null;
       const parts: { origin: string; summary: ScanSummary }[] = [];
       const onProgress = (p: { phase: string; done: number; total: number; path?: string }) => {

@@ -5,8 +5,9 @@ import type { CAC } from "cac";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { apiTransport } from "../internal/cli/api-client.ts";
 import { rawOption } from "../internal/cli/raw-options.ts";
+import { openCatalogOrReport } from "../internal/cli/open-catalog.ts";
 import { EXIT_FAILURE, EXIT_USAGE, table, UsageError } from "../internal/cli/index.ts";
-import { defaultCatalogPath, openCatalog } from "../internal/catalog/index.ts";
+import { defaultCatalogPath } from "../internal/catalog/index.ts";
 import { caretLines, DEFAULT_LIMIT, MAX_LIMIT, QueryError, search, SORT_KEYS, type SortKey } from "../internal/search/index.ts";
 import { MetadataService, MusicFS, type MetadataResponse } from "../proto/gen/musicfs/v1/musicfs_pb.ts";
 
@@ -65,14 +66,8 @@ export function register(cli: CAC): void {
         process.exitCode = EXIT_FAILURE;
         return;
       }
-      let db: ReturnType<typeof openCatalog>;
-      try {
-        db = openCatalog(dbPath);
-      } catch (e) {
-        process.stderr.write(`musicfs search: cannot open catalog ${dbPath}: ${(e as Error).message}\n`);
-        process.exitCode = EXIT_FAILURE;
-        return;
-      }
+      const db = openCatalogOrReport("search", dbPath);
+      if (!db) return;
       let result: Shown;
       try {
         result = search(db, query, { limit, offset, sort });

@@ -1,9 +1,10 @@
 // `musicfs trash list|restore|empty`: the mount's trash (files removed with rm through the mount;
 // the origin files are never touched).
 import type { CAC } from "cac";
+import { openCatalogOrReport } from "../internal/cli/open-catalog.ts";
 import { EXIT_FAILURE, EXIT_OK, table, UsageError } from "../internal/cli/index.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
-import { defaultCatalogPath, openCatalog } from "../internal/catalog/index.ts";
+import { defaultCatalogPath } from "../internal/catalog/index.ts";
 import { summarizeOrigins } from "../internal/mountfs/locations.ts";
 import { emptyTrash, Namespace, NamespaceError, trashList, type RestoreResult } from "../internal/mountfs/namespace.ts";
 import { templateOption } from "../internal/cli/template.ts";
@@ -40,14 +41,8 @@ export function register(cli: CAC): void {
       const origins = opts.config === undefined ? [] : summarizeOrigins(loadConfigOption(String(opts.config), "trash"));
       if (action === "empty" && !opts.yes && !(await confirm())) throw new UsageError("trash empty: pass --yes to empty the trash (it cannot be undone)");
       const dbPath = (opts.db as string | undefined) ?? defaultCatalogPath();
-      let db: ReturnType<typeof openCatalog>;
-      try {
-        db = openCatalog(dbPath);
-      } catch (e) {
-        process.stderr.write(`musicfs trash: cannot open catalog ${dbPath}: ${(e as Error).message}\n`);
-        process.exitCode = EXIT_FAILURE;
-        return;
-      }
+      const db = openCatalogOrReport("trash", dbPath);
+      if (!db) return;
       try {
         if (action === "list") list(db, Boolean(opts.json));
         else if (action === "empty") {
