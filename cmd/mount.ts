@@ -100,7 +100,7 @@ export function register(cli: CAC): void {
       const logDb = openCatalog(db);
       const trackRow = logDb.query<{ origin: string; path: string }, [number]>("SELECT origin, path FROM tracks WHERE id = ?");
       const accessLog = new AccessLog(logDb);
-      // Remote tracks: the next track of an album is read into the cache while this one plays.
+      // Remote tracks: the album's next track, and those learned to follow this one, are read into the cache while it plays.
       // [prefetch] enabled = false turns it off (the predecessor's PrefetchConfig.enabled).
       const prefetchOn = (config?.raw.prefetch as { enabled?: unknown } | undefined)?.enabled !== false;
       const prefetch = fed && prefetchOn ? new Prefetcher(logDb, new Locations(fed.origins), fed.reader) : null;
