@@ -8,9 +8,9 @@ import * as path from "node:path";
 import { generateLibrary, retag, type GeneratedFile } from "../../internal/samplelib/index.ts";
 import { tempDir } from "../helpers.ts";
 import { jpegPicture } from "../cover/helpers.ts";
-import { sha256, startMountDaemon, stopMountDaemon, type MountDaemon } from "./helpers.ts";
+import { sha256, startMountDaemon, stopMountDaemon, type MountDaemon, mountSkipReason } from "./helpers.ts";
 
-const skipReason = !fs.existsSync("/dev/fuse") ? "no /dev/fuse" : process.getuid?.() !== 0 ? "not root (the mount test mounts with mount(2))" : "";
+const skipReason = mountSkipReason();
 if (skipReason) console.log(`skipping cover mount tests: ${skipReason}`);
 
 const work = tempDir("musicfs-covers-mount-");

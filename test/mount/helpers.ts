@@ -53,6 +53,27 @@ export async function stopMountDaemon(d: MountDaemon | null, mountpoint: string)
   if (isMounted(mountpoint)) Bun.spawnSync(["umount", "-l", mountpoint]);
 }
 
+/**
+ * Why a kernel-mount test cannot run here ("" when it can): the mount needs /dev/fuse and root
+ * (mount(2)). `more` adds a test's own requirement (a server, a reader) when those are met.
+ */
+export function mountSkipReason(more: () => string = () => ""): string {
+  if (!fs.existsSync("/dev/fuse")) return "no /dev/fuse";
+  if (process.getuid?.() !== 0) return "not root (the mount test mounts with mount(2))";
+  return more();
+}
+
+/** Every track file under `dir` in the mount (absolute paths), the virtual cover files left out. */
+export function trackFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...trackFiles(p));
+    else if (!isCoverFile(e.name)) out.push(p);
+  }
+  return out;
+}
+
 /** The album cover files the mount adds beside tracks with embedded art (test/mount/covers-mount.test.ts). */
 export function isCoverFile(name: string): boolean {
   return name === "cover.jpg" || name === "cover-150.jpg" || name === "cover-300.jpg";

@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateLibrary, retag, type GeneratedFile } from "../../internal/samplelib/index.ts";
 import { BUN, REPO, tempDir } from "../helpers.ts";
-import { isCoverFile, isMounted, sha256, waitFor } from "./helpers.ts";
+import { isMounted, sha256, waitFor, mountSkipReason, trackFiles } from "./helpers.ts";
 
-const skipReason = !fs.existsSync("/dev/fuse") ? "no /dev/fuse" : process.getuid?.() !== 0 ? "not root (the mount test mounts with mount(2))" : "";
+const skipReason = mountSkipReason();
 if (skipReason) console.log(`skipping mount tests: ${skipReason}`);
 
 const work = tempDir("musicfs-mount-");
@@ -40,16 +40,6 @@ async function startMount(args: string[], env: Record<string, string> = {}): Pro
   return p;
 }
 
-function allFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...allFiles(p));
-    else if (!isCoverFile(e.name)) out.push(p);
-  }
-  return out;
-}
-
 afterAll(async () => {
   if (child && child.exitCode === null) {
     child.kill("SIGTERM");
@@ -69,19 +59,12 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
 
   test("every track's bytes read through the mount equal its origin file", () => {
     let checked = 0;
-    const walk = (dir: string) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (!isCoverFile(e.name)) {
-          const st = fs.statSync(p);
-          const origin = files.find((f) => f.size === st.size && sha256(f.path) === sha256(p));
-          expect(origin, `no origin file matches ${p}`).toBeDefined();
-          checked++;
-        }
-      }
-    };
-    walk(mnt);
+    for (const p of trackFiles(mnt)) {
+      const st = fs.statSync(p);
+      const origin = files.find((f) => f.size === st.size && sha256(f.path) === sha256(p));
+      expect(origin, `no origin file matches ${p}`).toBeDefined();
+      checked++;
+    }
     expect(checked).toBe(files.length);
   });
 
@@ -113,7 +96,7 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
 
   test("writes are refused with EROFS (folders are namespace edits, test/mount/namespace-mount.test.ts); missing names are ENOENT", () => {
     expect(() => fs.writeFileSync(path.join(mnt, "new.txt"), "x")).toThrow(/EROFS|read-only/i);
-    const any = allFiles(mnt)[0];
+    const any = trackFiles(mnt)[0];
     expect(() => fs.writeFileSync(any, "x")).toThrow(/EROFS|read-only/i);
     expect(() => fs.appendFileSync(any, "x")).toThrow(/EROFS|read-only/i);
     expect(() => fs.truncateSync(any, 0)).toThrow(/EROFS|read-only|EPERM|ENOSYS/i);
@@ -128,7 +111,7 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
   });
 
   test("8 parallel readers and random-offset reads match the source", async () => {
-    const mounted = allFiles(mnt);
+    const mounted = trackFiles(mnt);
     const bySize = new Map(files.map((f) => [f.size, f.path]));
     const target = mounted.find((p) => fs.statSync(p).size > 200_000)!;
     const source = fs.readFileSync(bySize.get(fs.statSync(target).size)!);
@@ -188,7 +171,7 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
   });
 
   test("opens are logged: Most Played and Recently Played follow what was opened", async () => {
-    const all = allFiles(mnt).filter((p) => !p.includes("/."));
+    const all = trackFiles(mnt).filter((p) => !p.includes("/."));
     const favourite = all[0];
     const last = all[all.length - 1];
     for (let i = 0; i < 12; i++) fs.closeSync(fs.openSync(favourite, "r"));
@@ -204,7 +187,7 @@ describe.skipIf(skipReason !== "")("musicfs mount", () => {
   });
 
   test("reads are logged too: bytes read per track, reported at release and written in batches", async () => {
-    const track = allFiles(mnt).filter((p) => !p.includes("/."))[1];
+    const track = trackFiles(mnt).filter((p) => !p.includes("/."))[1];
     const id = fs.statSync(track).ino - 2 ** 32;
     const size = fs.readFileSync(track).length;
     const catalog = new Database(db, { readonly: true });

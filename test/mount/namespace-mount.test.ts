@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/index.ts";
 import { runCli, tempDir } from "../helpers.ts";
-import { isCoverFile, isMounted, sha256, startMountDaemon, stopMountDaemon, waitFor, type MountDaemon } from "./helpers.ts";
+import { isMounted, sha256, startMountDaemon, stopMountDaemon, waitFor, type MountDaemon, mountSkipReason, trackFiles } from "./helpers.ts";
 
-const skipReason = !fs.existsSync("/dev/fuse") ? "no /dev/fuse" : process.getuid?.() !== 0 ? "not root (the mount test mounts with mount(2))" : "";
+const skipReason = mountSkipReason();
 if (skipReason) console.log(`skipping namespace mount tests: ${skipReason}`);
 
 const work = tempDir("musicfs-ns-mount-");
@@ -20,16 +20,6 @@ let daemon: MountDaemon | null = null;
 const originSums = new Map<string, string>();
 /** Mounted path → origin file, for the first listing. */
 const byMounted = new Map<string, GeneratedFile>();
-
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else if (!isCoverFile(e.name)) out.push(p);
-  }
-  return out;
-}
 
 /** The errno code a failing call throws. */
 function codeOf(fn: () => unknown): string | undefined {
@@ -48,7 +38,7 @@ beforeAll(async () => {
   fs.mkdirSync(mnt);
   daemon = await startMountDaemon(["--db", db, lib, mnt]);
   const bySum = new Map([...originSums].map(([p, s]) => [s, files.find((f) => f.path === p)!]));
-  for (const p of walk(mnt)) byMounted.set(p, bySum.get(sha256(p))!);
+  for (const p of trackFiles(mnt)) byMounted.set(p, bySum.get(sha256(p))!);
 });
 
 afterAll(async () => {
@@ -71,7 +61,7 @@ describe.skipIf(skipReason !== "")("namespace edits through the mount", () => {
 
   test("mv of a folder keeps everything in it readable", () => {
     const album = path.dirname(picks()[2]);
-    const inside = walk(album);
+    const inside = trackFiles(album);
     expect(inside.length).toBeGreaterThan(0);
     const renamed = path.join(mnt, "Renamed Album");
     fs.renameSync(album, renamed);
@@ -105,11 +95,11 @@ describe.skipIf(skipReason !== "")("namespace edits through the mount", () => {
   });
 
   test("edits survive a remount; trash restore brings a track back; origins untouched", async () => {
-    const before = walk(mnt).map((p) => path.relative(mnt, p)).sort();
+    const before = trackFiles(mnt).map((p) => path.relative(mnt, p)).sort();
     await stopMountDaemon(daemon, mnt);
     expect(isMounted(mnt)).toBe(false);
     daemon = await startMountDaemon(["--db", db, mnt]);
-    expect(walk(mnt).map((p) => path.relative(mnt, p)).sort()).toEqual(before);
+    expect(trackFiles(mnt).map((p) => path.relative(mnt, p)).sort()).toEqual(before);
     expect(fs.existsSync(path.join(mnt, "Favorites", "best.flac"))).toBe(true);
 
     const trashed = JSON.parse(runCli(["trash", "list", "--db", db, "--json"]).stdout);

@@ -15,15 +15,9 @@ import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/in
 import { type S3Server, startS3 } from "../../scripts/test-servers/s3.ts";
 import { findSshd, type SshdServer, startSshd } from "../../scripts/test-servers/sshd.ts";
 import { BUN, REPO, tempDir } from "../helpers.ts";
-import { isMounted, type MountDaemon, sha256, startMountDaemon, stopMountDaemon, waitFor, isCoverFile } from "./helpers.ts";
+import { isMounted, type MountDaemon, sha256, startMountDaemon, stopMountDaemon, waitFor, mountSkipReason, trackFiles } from "./helpers.ts";
 
-const skipReason = !fs.existsSync("/dev/fuse")
-  ? "no /dev/fuse"
-  : process.getuid?.() !== 0
-    ? "not root (the mount test mounts with mount(2))"
-    : !Bun.which("node")
-      ? "node not found (s3rver runs on it)"
-      : "";
+const skipReason = mountSkipReason(() => (Bun.which("node") ? "" : "node not found (s3rver runs on it)"));
 if (skipReason) console.log(`skipping mount-over-origins tests: ${skipReason}`);
 
 const work = tempDir("musicfs-mount-origins-");
@@ -56,15 +50,9 @@ function cli(args: string[]) {
 }
 
 
-/** Every file under dir, by path relative to it. */
-function tree(dir: string, base = dir): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...tree(p, base));
-    else if (!isCoverFile(e.name)) out.push(path.relative(base, p));
-  }
-  return out;
+/** Every track file under dir, by path relative to it. */
+function tree(dir: string): string[] {
+  return trackFiles(dir).map((p) => path.relative(dir, p));
 }
 
 /** The mount path of a generated track under the default template. */

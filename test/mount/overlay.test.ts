@@ -9,15 +9,9 @@ import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/in
 import { FILE_INO_BASE } from "../../internal/vfs/index.ts";
 import { tempDir } from "../helpers.ts";
 import { findMutagen, mutagenRead } from "../overlay/helpers.ts";
-import { isMounted, sha256, startMountDaemon, stopMountDaemon, waitFor, type MountDaemon } from "./helpers.ts";
+import { isMounted, sha256, startMountDaemon, stopMountDaemon, waitFor, type MountDaemon, mountSkipReason } from "./helpers.ts";
 
-const skipReason = !fs.existsSync("/dev/fuse")
-  ? "no /dev/fuse"
-  : process.getuid?.() !== 0
-    ? "not root (the mount test mounts with mount(2))"
-    : !findMutagen()
-      ? "python3 mutagen is not installed (Debian: python3-mutagen)"
-      : "";
+const skipReason = mountSkipReason(() => (findMutagen() ? "" : "python3 mutagen is not installed (Debian: python3-mutagen)"));
 if (skipReason) console.log(`skipping overlay mount tests: ${skipReason}`);
 
 const work = tempDir("musicfs-overlay-mount-");

@@ -6,25 +6,15 @@ import * as path from "node:path";
 import { generateLibrary } from "../../internal/samplelib/index.ts";
 import { FILE_INO_BASE } from "../../internal/vfs/index.ts";
 import { tempDir } from "../helpers.ts";
-import { isCoverFile, startMountDaemon, stopMountDaemon, waitFor, type MountDaemon } from "./helpers.ts";
+import { startMountDaemon, stopMountDaemon, waitFor, type MountDaemon, mountSkipReason, trackFiles } from "./helpers.ts";
 
-const skipReason = !fs.existsSync("/dev/fuse") ? "no /dev/fuse" : process.getuid?.() !== 0 ? "not root (the mount test mounts with mount(2))" : "";
+const skipReason = mountSkipReason();
 if (skipReason) console.log(`skipping /.prefetch mount tests: ${skipReason}`);
 
 const work = tempDir("musicfs-prefetch-mount-");
 const lib = path.join(work, "lib");
 const mnt = path.join(work, "mnt");
 let daemon: MountDaemon | null = null;
-
-function tracks(dir = mnt): string[] {
-  const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...tracks(p));
-    else if (!isCoverFile(e.name)) out.push(p);
-  }
-  return out.sort();
-}
 
 beforeAll(async () => {
   if (skipReason) return;
@@ -47,7 +37,7 @@ describe.skipIf(skipReason !== "")("/.prefetch", () => {
   });
 
   test("a track played after another twice shows in the other's hint file", async () => {
-    const [a, , c] = tracks();
+    const [a, , c] = trackFiles(mnt).sort();
     const idOf = (p: string) => fs.statSync(p).ino - FILE_INO_BASE;
     for (let i = 0; i < 2; i++) for (const p of [a, c]) fs.readFileSync(p);
     const hint = path.join(mnt, ".prefetch", `hint_${String(idOf(a)).padStart(4, "0")}`);
