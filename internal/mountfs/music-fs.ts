@@ -262,16 +262,16 @@ export class MusicFs implements FileSystem {
     return r.slice(); // a cache hit may be a view of a block buffer the next read reuses; plans keep bytes
   }
 
-  private resultTarget(trackId: number): string | null {
+  /** A search or collection result's symlink target (absolute, into the tree) and the file's mtime. */
+  private resultLink(trackId: number): { target: string; mtimeMs: number } | null {
     const link = this.tree.fileLink(trackId);
-    return link ? this.opts.mountpoint.replace(/\/+$/, "") + link.path : null;
+    return link ? { target: this.opts.mountpoint.replace(/\/+$/, "") + link.path, mtimeMs: link.mtimeMs } : null;
   }
 
   private resultAttr(trackId: number): Attr | number {
-    const link = this.tree.fileLink(trackId);
+    const link = this.resultLink(trackId);
     if (!link) return -errno.ENOENT;
-    const target = this.opts.mountpoint.replace(/\/+$/, "") + link.path;
-    return { ino: RESULT_INO_BASE + trackId, mode: S_IFLNK | 0o777, size: Buffer.byteLength(target), nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: link.mtimeMs / 1000 };
+    return { ino: RESULT_INO_BASE + trackId, mode: S_IFLNK | 0o777, size: Buffer.byteLength(link.target), nlink: 1, uid: this.opts.uid, gid: this.opts.gid, mtime: link.mtimeMs / 1000 };
   }
 
   getattr(ino: number): Attr | number | Promise<Attr | number> {
@@ -341,7 +341,7 @@ export class MusicFs implements FileSystem {
 
   readlink(ino: number): string | number {
     if (kindOf(ino) !== "result") return -errno.EINVAL;
-    return this.resultTarget(ino - RESULT_INO_BASE) ?? -errno.ENOENT;
+    return this.resultLink(ino - RESULT_INO_BASE)?.target ?? -errno.ENOENT;
   }
 
   // --- directories ------------------------------------------------------------------------
