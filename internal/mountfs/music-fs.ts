@@ -405,6 +405,9 @@ export class MusicFs implements FileSystem {
   readdir(ino: number, fh: number, offset: number, out: DirSink): number {
     const kind = kindOf(ino);
     if (kind === "tree") {
+      // The opendir may have run in the other worker: this one must not list from a tree older
+      // than an mv or rm made since (data_version costs ~1 µs when nothing changed).
+      this.refresh(true);
       const node = this.tree.node(ino);
       if (!node || node.kind !== "dir") return -errno.ENOTDIR;
       // One query per folder (kept), not one per child: attributes come with the listing.
