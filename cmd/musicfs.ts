@@ -2,7 +2,7 @@
 // The `musicfs` executable: wiring only. Each subcommand lives in its own file under cmd/.
 import { cac } from "cac";
 import pkg from "../package.json" with { type: "json" };
-import { EXIT_USAGE, UsageError } from "../internal/cli/index.ts";
+import { EXIT_USAGE, UsageError } from "../internal/cli/errors.ts"; // not index.ts: its progress bar costs --help ~8 ms
 import { COMMANDS } from "./commands.ts";
 
 /**
