@@ -4,7 +4,7 @@ import type { CAC } from "cac";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { defaultCatalogPath, openCatalog, scanLibrary } from "../internal/catalog/index.ts";
+import { defaultCatalogPath, openCatalog } from "../internal/catalog/db.ts";
 import { AccessLog, type OpenedEvent, type ReadsEvent } from "../internal/mountfs/access-log.ts";
 import { EventBus, publishRouterEvent, startWebhooks } from "../internal/events/index.ts";
 import type { Federation } from "../internal/mountfs/federation.ts";
@@ -14,7 +14,7 @@ import { Prefetcher } from "../internal/mountfs/prefetch.ts";
 import type { CoverRequest } from "../internal/mountfs/cover-files.ts";
 import type { CoverService } from "../internal/mountfs/covers.ts";
 import { parseQuery, QueryError } from "../internal/search/index.ts";
-import { UsageError } from "../internal/cli/index.ts";
+import { UsageError } from "../internal/cli/errors.ts";
 import { loadConfigOption } from "../internal/cli/config.ts";
 import { runtimePath, startFuse, unmountOnSignals, type FuseMount } from "../internal/fuse/index.ts";
 import { sdNotify } from "../internal/mountfs/sd-notify.ts";
@@ -70,8 +70,10 @@ export function register(cli: CAC): void {
 
       const catalog = openCatalog(db);
       try {
+        // The tag reader loads only when there is a library to scan: a catalog-only mount starts faster.
+        const scanLibrary = libraries.length ? (await import("../internal/catalog/scan.ts")).scanLibrary : null;
         for (const lib of libraries) {
-          const summary = await scanLibrary(catalog, [lib]);
+          const summary = await scanLibrary!(catalog, [lib]);
           process.stderr.write(`scanned ${lib}: ${summary.scanned} files (${summary.added} added, ${summary.updated} updated, ${summary.removed} removed, ${summary.failed} untagged)\n`);
         }
         if (config && opts.scan) {

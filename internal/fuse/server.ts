@@ -108,6 +108,20 @@ function answerCall(w: Worker, worker: number, m: FromWorker, onCall: NonNullabl
   );
 }
 
+/**
+ * Calls start(1..count) in a later task, so the caller's ready line goes out first; resolves once
+ * they have been called (each late worker's exit is awaited once it serves).
+ */
+function startLateWorkers(count: number, start: (i: number) => void): Promise<void> {
+  if (count <= 0) return Promise.resolve();
+  return new Promise((resolve) =>
+    setTimeout(() => {
+      for (let i = 1; i <= count; i++) start(i);
+      resolve();
+    }, 0),
+  );
+}
+
 /** A clone of master (added to `owned`), or master itself when /dev/fuse cannot be opened. */
 function cloneOrShare(master: number, owned: number[]): number {
   let fd: number;
@@ -133,33 +147,33 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
     if (clearStaleMount(mountpoint, fsname)) opts.onStaleCleared?.(mountpoint);
     if (!fs.statSync(mountpoint).isDirectory()) throw new Error(`${mountpoint} is not a directory`);
 
-    // Load the FileSystem in every worker before mounting: a broken module fails here, mount-free.
+    // Load the FileSystem in the first worker before mounting: a broken module fails here,
+    // mount-free. The other workers start once the mount answers (startLateWorkers): on a
+    // 2-core machine their start-up would compete with the first's and delay the mount ~10 ms.
     const url = opts.workerUrl ?? runtimePath("internal/fuse/worker.ts");
-    for (let i = 0; i < nWorkers; i++) workers.push(new Worker(url));
-    if (opts.onCall) workers.forEach((w, i) => w.addEventListener("message", (ev: MessageEvent<FromWorker>) => answerCall(w, i, ev.data, opts.onCall!)));
-    await Promise.all(
-      workers.map((w, i) => {
-        const ready = waitMessage(w, "loaded");
-        w.postMessage({ type: "load", fsModule: opts.fsModule, fsOptions: opts.fsOptions, worker: i } satisfies ToWorker);
-        return ready;
-      }),
-    );
+    const spawn = (i: number): Worker => {
+      const w = new Worker(url);
+      workers.push(w);
+      if (opts.onCall) w.addEventListener("message", (ev: MessageEvent<FromWorker>) => answerCall(w, i, ev.data, opts.onCall!));
+      w.postMessage({ type: "load", fsModule: opts.fsModule, fsOptions: opts.fsOptions, worker: i } satisfies ToWorker);
+      return w;
+    };
+    const first = spawn(0);
+    await waitMessage(first, "loaded");
 
     const m = mountFuse({ mountpoint, subtype: opts.subtype ?? "musicfs", fsname, allowOther: opts.allowOther ?? defaultAllowOther(), method: opts.method });
     mounted = m.method;
     fds.push(m.fd);
     const neg = negotiateInit(m.fd, { maxWrite: MIB, maxPages: 256, readdirplus: opts.readdirplus ?? true, maxBackground: 64 });
-    // One cloned fd per worker (each clone has its own processing queue, so replies never wait on
-    // another worker's lock). Without access to /dev/fuse (non-root, mode 0600) the workers share
-    // the fd fusermount3 gave us: the kernel hands each request to exactly one reader either way.
-    const workerFds = [m.fd];
-    for (let i = 1; i < nWorkers; i++) workerFds.push(cloneOrShare(m.fd, fds));
     const info = findMount(mountpoint);
     const dev = info?.dev ?? "";
     if (dev && (opts.readAheadKb ?? 1024) > 0) setReadAhead(dev, opts.readAheadKb ?? 1024);
 
-    const exited: Promise<string>[] = workers.map(
-      (w) =>
+    const statBufs: SharedArrayBuffer[] = [];
+    const exited: Promise<string>[] = [];
+    /** Starts worker i's request loop on fd; its exit (or crash) resolves one of `exited`. */
+    const serve = (w: Worker, i: number, fd: number) => {
+      exited.push(
         new Promise<string>((resolve) => {
           w.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
             if (ev.data.type === "exit") resolve(ev.data.reason);
@@ -167,23 +181,22 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
           w.addEventListener("error", (ev) => resolve(`error: ${ev.message}`));
           w.addEventListener("close", () => resolve("closed"));
         }),
-    );
-    const statBufs = workers.map(() => newOpStatsBuffer());
-    workers.forEach((w, i) =>
-      w.postMessage({
-        type: "serve",
-        cfg: {
-          stats: statBufs[i],
-          fd: workerFds[i],
-          maxWrite: neg.maxWrite,
-          maxRead: neg.maxRead,
-          entryTimeout: opts.entryTimeout ?? 1,
-          attrTimeout: opts.attrTimeout ?? 1,
-          negativeTimeout: opts.negativeTimeout ?? 0,
-          worker: i,
-        },
-      } satisfies ToWorker),
-    );
+      );
+      const stats = newOpStatsBuffer();
+      statBufs.push(stats);
+      const cfg = {
+        stats,
+        fd,
+        maxWrite: neg.maxWrite,
+        maxRead: neg.maxRead,
+        entryTimeout: opts.entryTimeout ?? 1,
+        attrTimeout: opts.attrTimeout ?? 1,
+        negativeTimeout: opts.negativeTimeout ?? 0,
+        worker: i,
+      };
+      w.postMessage({ type: "serve", cfg } satisfies ToWorker);
+    };
+    serve(first, 0, m.fd);
 
     let finished = false;
     const finish = () => {
@@ -197,7 +210,39 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
       }
       lock.release();
     };
-    const closed = Promise.all(exited).then(finish);
+    // One cloned fd per further worker (each clone has its own processing queue, so replies never
+    // wait on another worker's lock). Without access to /dev/fuse (non-root, mode 0600) they share
+    // the fd fusermount3 gave us: the kernel hands each request to exactly one reader either way.
+    const lateStarted = startLateWorkers(nWorkers - 1, (i) => {
+      if (finished) return;
+      const w = spawn(i);
+      waitMessage(w, "loaded").then(
+        () => {
+          if (finished) return w.terminate();
+          let fd: number;
+          try {
+            fd = cloneOrShare(m.fd, fds);
+          } catch (e) {
+            w.terminate();
+            process.stderr.write(`musicfs fuse: worker ${i} not started: ${String(e)}\n`);
+            return;
+          }
+          serve(w, i, fd);
+        },
+        (e) => {
+          w.terminate();
+          process.stderr.write(`musicfs fuse: worker ${i} failed to load: ${String(e)}\n`);
+        },
+      );
+    });
+    // Every worker stops when the connection ends; the late ones may still be loading then.
+    const closed = (async () => {
+      await lateStarted;
+      for (let seen = -1; seen !== exited.length; ) {
+        seen = exited.length;
+        await Promise.all(exited);
+      }
+    })().then(finish);
     let unmounting: Promise<void> | null = null;
     const method = m.method;
     return {

@@ -6,7 +6,8 @@
 // the origin router and the chunk cache (WorkerInfo.callMain, answered in cmd/mount.ts).
 import type { Database } from "bun:sqlite";
 import * as fs from "node:fs";
-import { openCatalog, rowToTrack, trackSelectList, type Track } from "../catalog/index.ts";
+import { openCatalog } from "../catalog/db.ts"; // not index.ts: the workers need no tag reader
+import { rowToTrack, trackSelectList, type Track } from "../catalog/track.ts";
 import { errno, FOPEN_CACHE_DIR, FOPEN_DIRECT_IO, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type RequestContext, type StatFs, type WorkerInfo } from "../fuse/index.ts";
 import type { TrackRef } from "../origins/index.ts";
 import { trackCacheKey } from "../origins/router.ts";

@@ -5,7 +5,8 @@
 // it is, with one log line: an edit must never make a track unreadable.
 import type { Database } from "bun:sqlite";
 import * as fs from "node:fs";
-import { getOverlay, overlayVersions, type Track } from "../catalog/index.ts";
+import { getOverlay, overlayVersions } from "../catalog/overlays.ts";
+import type { Track } from "../catalog/track.ts";
 import { OverlayError, planOverlay, toOverlayTags, type OverlayPlan, type ReadRange } from "../overlay/index.ts";
 
 interface Entry {

@@ -6,7 +6,7 @@
 // whole tracks.
 import type { Database } from "bun:sqlite";
 import type { CachedReader } from "../cas/cached-reader.ts";
-import { rowToTrack, trackSelectList, type Track } from "../catalog/index.ts";
+import { rowToTrack, trackSelectList, type Track } from "../catalog/track.ts";
 import type { TrackRef } from "../origins/index.ts";
 import { groupCopies, type Locations } from "./locations.ts";
 

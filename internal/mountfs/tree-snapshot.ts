@@ -9,7 +9,7 @@
 // the trash as the folder /.trash (looked up, not listed, like /.search). An edit changes the
 // stored rows of the mount's tree in place and moves the signature on, so other trees rebuild.
 import type { Database } from "bun:sqlite";
-import { allTracks, rowToTrack, trackSelectList, type Track } from "../catalog/index.ts";
+import { allTracks, rowToTrack, trackSelectList, type Track } from "../catalog/track.ts";
 import { DEFAULT_TEMPLATE, FILE_INO_BASE, ROOT_INO, TRASH_DIR, VfsTree, type VfsDir, type VfsFile, type VfsNode } from "../vfs/index.ts";
 import { groupCopies, Locations, type OriginSummary } from "./locations.ts";
 import { ensureNamespaceSchema, loadEdits, namespaceGeneration } from "./ns-store.ts";

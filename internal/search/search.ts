@@ -1,6 +1,6 @@
 // Running a query: parse, compile, count, fetch one page in the requested order.
 import type { Database } from "bun:sqlite";
-import { rowToTrack, trackSelectList, type Track } from "../catalog/index.ts";
+import { rowToTrack, trackSelectList, type Track } from "../catalog/track.ts";
 import { compileQuery } from "./compile.ts";
 import { parseQuery } from "./parser.ts";
 

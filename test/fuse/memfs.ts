@@ -1,7 +1,7 @@
 // A small in-memory FileSystem for the kernel tests: a dir tree, a 3 MiB file of deterministic
 // bytes, a symlink, a 100 000-entry directory, a file answered asynchronously, and optionally a
 // large file generated on the fly (for dd throughput). Built once per FUSE worker.
-import { errno, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type StatFs } from "../../internal/fuse/index.ts";
+import { errno, FOPEN_KEEP_CACHE, type Attr, type DirSink, type FileSystem, type OpenReply, type StatFs, type WorkerInfo } from "../../internal/fuse/index.ts";
 
 export interface MemFsOptions {
   /** Entries in /many (default 100 000). */
@@ -47,6 +47,8 @@ interface Node {
   /** Generated content: byte i = (i * 131 + (i >>> 20)) & 255, served from a 1 MiB template. */
   generated?: boolean;
   async?: boolean;
+  /** Reads block this worker for 30 ms and return "worker N\n": shows which worker answered. */
+  whoami?: boolean;
 }
 
 class MemFs implements FileSystem {
@@ -54,7 +56,10 @@ class MemFs implements FileSystem {
   private readonly template = new Uint8Array(1 << 20);
   private readonly openReply: OpenReply;
 
-  constructor(opts: MemFsOptions) {
+  constructor(
+    opts: MemFsOptions,
+    private readonly worker = 0,
+  ) {
     this.openReply = { fh: 0, flags: opts.keepCache ? FOPEN_KEEP_CACHE : 0 };
     for (let i = 0; i < this.template.length; i++) this.template[i] = (i * 131) & 255;
     const root = this.mkDir(0, "");
@@ -66,6 +71,8 @@ class MemFs implements FileSystem {
     this.mkFile(nested, "deep.txt", new TextEncoder().encode("deep\n"));
     const slow = this.mkFile(root, "async.txt", new TextEncoder().encode("answered later\n"));
     this.nodes[slow - 1].async = true;
+    const who = this.mkFile(root, "worker.txt", new TextEncoder().encode(`worker ${worker}\n`));
+    this.nodes[who - 1].whoami = true;
     const many = this.mkDir(root, "many");
     const count = opts.manyCount ?? 100_000;
     for (let i = 0; i < count; i++) this.mkFile(many, manyName(i), new Uint8Array(0));
@@ -159,6 +166,7 @@ class MemFs implements FileSystem {
     const data = n.data;
     if (!data) return -errno.EISDIR;
     const end = Math.min(data.length, offset + size);
+    if (n.whoami) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
     if (n.async) {
       const bytes = data.slice(Math.min(offset, end), end);
       return new Promise((resolve) => setTimeout(() => resolve(bytes), 5));
@@ -177,6 +185,6 @@ class MemFs implements FileSystem {
   }
 }
 
-export function createFileSystem(options: unknown): FileSystem {
-  return new MemFs((options ?? {}) as MemFsOptions);
+export function createFileSystem(options: unknown, info?: WorkerInfo): FileSystem {
+  return new MemFs((options ?? {}) as MemFsOptions, info?.worker ?? 0);
 }

@@ -98,7 +98,7 @@ describe.skipIf(skipReason !== "")("kernel mount of the demo FS", () => {
     const r = run(["ls", "-la", mp]);
     expect(r.code).toBe(0);
     for (const name of ["hello.txt", "big.bin", "link -> hello.txt", "sub", "many", "async.txt"]) expect(r.out).toContain(name);
-    expect(fs.readdirSync(mp).sort()).toEqual(["async.txt", "big.bin", "hello.txt", "link", "many", "sub"]);
+    expect(fs.readdirSync(mp).sort()).toEqual(["async.txt", "big.bin", "hello.txt", "link", "many", "sub", "worker.txt"]);
     expect(fs.readdirSync(path.join(mp, "sub/nested"))).toEqual(["deep.txt"]);
   });
 
@@ -186,6 +186,19 @@ describe.skipIf(skipReason !== "")("kernel mount of the demo FS", () => {
     const sums = await Promise.all(procs.map(async (p) => (await new Response(p.stdout).text()).split(" ")[0]));
     expect(sums).toEqual(Array(4).fill(bigSha));
     expect((await Promise.all(reads)).map(sha256)).toEqual(Array(4).fill(bigSha));
+  });
+
+  test("every worker answers requests (the second one joins after the mount is ready)", async () => {
+    // worker.txt blocks the worker that reads it for 30 ms and names it: concurrent readers
+    // must be spread over both workers' cloned fds.
+    const file = path.join(mp, "worker.txt");
+    const seen = new Set<string>();
+    const deadline = Date.now() + 5000;
+    while (seen.size < 2 && Date.now() < deadline) {
+      const procs = Array.from({ length: 6 }, () => Bun.spawn(["cat", file], { stdout: "pipe" }));
+      for (const p of procs) seen.add((await new Response(p.stdout).text()).trim());
+    }
+    expect([...seen].sort()).toEqual(["worker 0", "worker 1"]);
   });
 
   test("a second daemon on the same mountpoint is refused by the lock", async () => {
