@@ -335,7 +335,7 @@ export const mount = defineScenario<State>({
     { id: "cold-read", unit: "MB/s", better: "higher", description: "dd bs=1M of the track through the mount, its pages and the origin's dropped (median of the pairs)" },
     { id: "cold-dd", unit: "MB/s", better: "none", description: "dd bs=1M of the origin file directly, its pages dropped (median of the pairs, same repetition)" },
     { id: "cold-vs-dd", unit: "%", better: "higher", description: "cold-read / cold-dd: median of the ratios of back-to-back pairs" },
-    { id: "overlay-read-overhead", unit: "%", better: "lower", description: "time to read a track with a tag edit (synthesised header) over the time for an unedited one of the same size, through the mount, origin in the page cache: median of pairs, in % more" },
+    { id: "overlay-read-overhead", unit: "%", better: "lower", description: "time to read a track with a tag edit (synthesised header) over the time for an unedited one of the same size, through the mount, origin in the page cache: best of 9 alternating reads each, in % more" },
     { id: "collections-list", unit: "ms", better: "lower", description: "slowest first listing of /.collections/ Recently Added, 1990s and Most Played in the ready-time catalog (100 000 tracks; 20 000 quick)" },
     { id: "stat-cached-p50", unit: "us", better: "lower", description: "median stat() of one path stat'ed before (kernel attribute cache)" },
     { id: "stat-cached-p95", unit: "us", better: "lower", description: "p95 of the same stats" },
@@ -455,22 +455,24 @@ export const mount = defineScenario<State>({
 
     // Overlay: an edited track vs an unedited one of the same size, both through the mount with
     // the origin files in the page cache and the mounted files' pages dropped (an edited track's
-    // pages are dropped at every open anyway); pairs alternate who goes first, median of ratios.
+    // pages are dropped at every open anyway). Reads alternate (who goes first alternates too);
+    // the best read of each side is compared: on a busy 2-core VM single reads of ~30 ms vary by
+    // +-15 %, and a neighbour's burst only ever slows a read down.
     readAll(s.cold.src, s.buf, s.cold.size);
     readAll(s.edited.src, s.buf, fs.statSync(s.edited.src).size);
-    const overhead: number[] = [];
     const readMounted = (f: ReadFile) => {
       evictFromPageCache(f.mounted);
       return readAll(f.mounted, s.buf, f.size);
     };
+    let bestPlain = 0;
+    let bestEdited = 0;
     for (let i = 0; i < s.mode.overlayPairs; i++) {
-      const first = (r + i) % 2 === 0;
-      const plain = first ? readMounted(s.cold) : 0;
-      const edited = readMounted(s.edited);
-      const plainRate = first ? plain : readMounted(s.cold);
-      overhead.push(100 * (plainRate / edited - 1));
+      const plainFirst = (r + i) % 2 === 0;
+      if (plainFirst) bestPlain = Math.max(bestPlain, readMounted(s.cold));
+      bestEdited = Math.max(bestEdited, readMounted(s.edited));
+      if (!plainFirst) bestPlain = Math.max(bestPlain, readMounted(s.cold));
     }
-    out["overlay-read-overhead"] = mid(overhead);
+    out["overlay-read-overhead"] = 100 * (bestPlain / bestEdited - 1);
 
     // stat: one path over and over (after one untimed stat), then paths never looked up.
     fs.statSync(s.cachedPath);
