@@ -3,6 +3,7 @@
 // to the embedded copy.
 import { $ } from "bun";
 import * as fs from "node:fs";
+import { COMPILE_FLAGS } from "./compile-flags.ts";
 
 // Extra entrypoints loaded at run time (workers, and modules that workers import by path).
 export const WORKER_ENTRYPOINTS = ["internal/manifest/chunk-worker.ts", "internal/fuse/worker.ts", "internal/mountfs/music-fs.ts", "internal/catalog/tag-worker.ts"];
@@ -12,11 +13,7 @@ process.chdir(root);
 fs.mkdirSync("dist", { recursive: true });
 const extra = WORKER_ENTRYPOINTS.filter((w) => fs.existsSync(w));
 const started = performance.now();
-// --splitting (ESM only): each command's modules are separate chunks that load when the command
-// runs. Without it the whole bundle (SQLite, Connect, jimp, ...) is one module that every start
-// pays for: `musicfs --help` was 44 ms and 1 600 page faults, now ~26 ms (a compiled hello-world
-// takes ~19 ms on the same 2-core VM, where a page fault costs ~20 us).
-const res = await $`bun build --compile --minify --bytecode --splitting --format esm ./cmd/musicfs.ts ${extra} --outfile dist/musicfs`.nothrow().quiet();
+const res = await $`bun build ${COMPILE_FLAGS} ./cmd/musicfs.ts ${extra} --outfile dist/musicfs`.nothrow().quiet();
 if (res.exitCode !== 0) {
   process.stderr.write(res.stdout.toString() + res.stderr.toString());
   process.exit(res.exitCode);

@@ -1,11 +1,12 @@
 // The worker must run from a `bun build --compile` executable: builds test/fuse/compiled-entry.ts
-// (--minify --bytecode, as the product build) with internal/fuse/worker.ts and the demo FS as extra entrypoints, runs it (it mounts, reads,
+// (COMPILE_FLAGS, as the product build) with internal/fuse/worker.ts and the demo FS as extra entrypoints, runs it (it mounts, reads,
 // unmounts) and checks its output. Needs root and /dev/fuse like the other kernel tests.
 import { afterAll, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { findMount } from "../../internal/fuse/index.ts";
+import { COMPILE_FLAGS } from "../../scripts/compile-flags.ts";
 
 const REPO = path.resolve(import.meta.dir, "../..");
 const skipReason = !fs.existsSync("/dev/fuse") ? "no /dev/fuse" : process.getuid?.() !== 0 ? "not root" : "";
@@ -21,7 +22,7 @@ afterAll(() => {
 test.skipIf(skipReason !== "")("mounts from a compiled executable with the embedded worker", () => {
   const exe = path.join(dir, "fuse-demo");
   const build = Bun.spawnSync(
-    [process.execPath, "build", "--compile", "--minify", "--bytecode", "./test/fuse/compiled-entry.ts", "./internal/fuse/worker.ts", "./test/fuse/memfs.ts", "--outfile", exe],
+    [process.execPath, "build", ...COMPILE_FLAGS, "./test/fuse/compiled-entry.ts", "./internal/fuse/worker.ts", "./test/fuse/memfs.ts", "--outfile", exe],
     { cwd: REPO, stdout: "pipe", stderr: "pipe" },
   );
   expect(build.exitCode, build.stderr.toString()).toBe(0);
@@ -31,6 +32,6 @@ test.skipIf(skipReason !== "")("mounts from a compiled executable with the embed
   const r = Bun.spawnSync([exe, mp, path.join(dir, "locks")], { cwd: "/", stdout: "pipe", stderr: "pipe", timeout: 20_000 });
   expect(r.exitCode, r.stderr.toString()).toBe(0);
   const out = JSON.parse(r.stdout.toString());
-  expect(out).toEqual({ compiled: true, names: ["async.txt", "big.bin", "hello.txt", "link", "many", "sub"], hello: "hello, fuse\n", many: 5 });
+  expect(out).toEqual({ compiled: true, names: ["async.txt", "big.bin", "hello.txt", "link", "many", "sub", "worker.txt"], hello: "hello, fuse\n", many: 5 });
   expect(findMount(mp)).toBeNull();
 });
