@@ -4,6 +4,8 @@ import { cac } from "cac";
 import pkg from "../package.json" with { type: "json" };
 import { EXIT_USAGE, UsageError } from "../internal/cli/errors.ts"; // not index.ts: its progress bar costs --help ~8 ms
 import { COMMANDS } from "./commands.ts";
+import { prestartFuseWorker } from "../internal/fuse/prestart.ts";
+import { runtimePath } from "../internal/runtime/index.ts";
 
 /**
  * The CLI with the real definition of the command being run (loaded on demand), and one-line
@@ -28,6 +30,9 @@ function fail(message: string, code: number): never {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // NFR-1.7 (mount ready < 100 ms): the first FUSE worker boots while the mount command loads.
+  const args = argv.slice(2);
+  if (args.find((a) => !a.startsWith("-")) === "mount" && !args.includes("--help") && !args.includes("-h")) prestartFuseWorker(runtimePath("internal/mountfs/music-fs.ts"));
   const cli = await buildCli(argv);
   cli.addEventListener("command:*", () => {
     fail(`unknown command '${cli.args[0]}'. Run 'musicfs --help' for the list of commands.`, EXIT_USAGE);

@@ -21,6 +21,7 @@ import {
 import { newOpStatsBuffer, sumOpStats, type OpTotals } from "./op-stats.ts";
 import { FUSE_DEV_IOC_CLONE } from "./proto.ts";
 import type { FromWorker, ToWorker } from "./worker.ts";
+import { takePrestartedWorker } from "./prestart.ts";
 
 export interface FuseOptions {
   mountpoint: string;
@@ -152,7 +153,7 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
     // 2-core machine their start-up would compete with the first's and delay the mount ~10 ms.
     const url = opts.workerUrl ?? runtimePath("internal/fuse/worker.ts");
     const spawn = (i: number): Worker => {
-      const w = new Worker(url);
+      const w = (i === 0 ? takePrestartedWorker(url) : null) ?? new Worker(url);
       workers.push(w);
       if (opts.onCall) w.addEventListener("message", (ev: MessageEvent<FromWorker>) => answerCall(w, i, ev.data, opts.onCall!));
       w.postMessage({ type: "load", fsModule: opts.fsModule, fsOptions: opts.fsOptions, worker: i } satisfies ToWorker);

@@ -6,6 +6,7 @@ import type { FileSystem, FileSystemFactory } from "./filesystem.ts";
 import { Session, type SessionConfig } from "./session.ts";
 
 export type ToWorker =
+  | { type: "preload"; fsModule: string }
   | { type: "load"; fsModule: string; fsOptions: unknown; worker: number }
   | { type: "serve"; cfg: SessionConfig }
   | { type: "reply"; id: number; value?: unknown; error?: { message: string; code?: string } };
@@ -51,6 +52,11 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     if (!c) return;
     if (m.error) c.reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
     else c.resolve(m.value);
+    return;
+  }
+  if (m.type === "preload") {
+    // Only warms the module cache (prestart.ts); a failure is reported by the "load" that follows.
+    import(m.fsModule).catch(() => {});
     return;
   }
   if (m.type === "load") {
