@@ -44,3 +44,25 @@ export function readChunkInto(path: string, buf: Uint8Array): number {
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Reads exactly `size` bytes of the file at `path` into dst[0, size) when the file has exactly
+ * that size (fstat: a grown or shrunk file is refused without reading); returns false otherwise.
+ * For reads straight into a FUSE reply buffer, which has no spare byte to notice growth with.
+ * Throws when the file cannot be opened or read.
+ */
+export function readChunkExact(path: string, dst: Uint8Array, size: number): boolean {
+  const fd = fs.openSync(path, "r");
+  try {
+    if (fs.fstatSync(fd).size !== size) return false;
+    let n = 0;
+    while (n < size) {
+      const r = fs.readSync(fd, dst, n, size - n, n);
+      if (r === 0) return false;
+      n += r;
+    }
+    return true;
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -8,7 +8,7 @@
 // reported to the owner (CachedReader.noteHits, see HitBatch) for the stats and the LRU order.
 import { Database, type Statement } from "bun:sqlite";
 import * as nodePath from "node:path";
-import { chunkIntact, chunkPath, readChunkInto } from "./chunk-file.ts";
+import { chunkIntact, chunkPath, readChunkExact, readChunkInto } from "./chunk-file.ts";
 
 export interface ChunkStoreReaderOptions {
   /** Longest wait for a lock on the index per lookup. Default 20 ms. */
@@ -98,6 +98,23 @@ export class ChunkStoreReader {
       return null;
     }
     return { hex: row.hash, data };
+  }
+
+  /**
+   * Block `idx` of `fileKey` read and verified straight into dst[0, size) (a FUSE reply buffer:
+   * no buffer of our own, no copy); returns its chunk's id, or null on a miss, in which case dst
+   * holds garbage and the caller falls back to readBlock or the owner.
+   */
+  readBlockInto(fileKey: string, idx: number, size: number, dst: Uint8Array): string | null {
+    if (dst.length < size) return null;
+    const row = this.row(fileKey, idx);
+    if (!row || row.size !== size) return null;
+    try {
+      if (!readChunkExact(chunkPath(this.chunksDir, row.hash), dst, size)) return null;
+    } catch {
+      return null;
+    }
+    return chunkIntact(dst.subarray(0, size), row.hash, row.size, row.xxh, this.idBuf) ? row.hash : null;
   }
 
   close(): void {

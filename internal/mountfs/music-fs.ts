@@ -604,7 +604,7 @@ export class MusicFs implements FileSystem {
 
   /** Bytes of the original file behind handle `fh`; into `dst` when given, else a new buffer. */
   private readFile(ino: number, fh: number, offset: number, size: number, dst: Uint8Array | null): number | Uint8Array | Promise<Uint8Array | number> {
-    if (fh >= REMOTE_FH_BASE) return this.readRemote(ino, fh - REMOTE_FH_BASE, offset, size);
+    if (fh >= REMOTE_FH_BASE) return this.readRemote(ino, fh - REMOTE_FH_BASE, offset, size, dst);
     try {
       if (dst) return fs.readSync(fh, dst, 0, size, offset);
       const buf = new Uint8Array(size);
@@ -631,7 +631,7 @@ export class MusicFs implements FileSystem {
    * Cache hits are reported to the main thread before the reply (one message per read that had
    * any): batching them longer would leave them unreported while the worker sleeps in poll.
    */
-  private readRemote(ino: number, trackId: number, offset: number, size: number): Promise<Uint8Array | number> | Uint8Array | number {
+  private readRemote(ino: number, trackId: number, offset: number, size: number, dst: Uint8Array | null = null): Promise<Uint8Array | number> | Uint8Array | number {
     const file = this.tree.fileOfTrack(trackId) ?? this.tree.node(ino);
     const copies = file?.kind === "file" ? this.copiesOf(file.track) : null;
     if (!copies || !this.callMain) return -errno.EIO;
@@ -646,6 +646,13 @@ export class MusicFs implements FileSystem {
       logError(`read ${t.path}`, e);
       return -errno.errnoOf(e);
     };
+    if (first === last && dst !== null && this.chunks !== null && offset === first * REMOTE_BLOCK && end === Math.min(t.size, offset + REMOTE_BLOCK)) {
+      // A whole block (the kernel's requests are 1 MiB-aligned 1 MiB reads): a cache hit is read
+      // straight into the reply buffer. No block buffer of our own (a fresh 1 MiB buffer costs
+      // 256 page faults, ~5 ms on a VM) and no copy; nothing kept, the next request is the next block.
+      const n = this.directHit(t, ref, cacheKey, first, end - offset, dst);
+      if (n > 0) return n;
+    }
     if (first === last) {
       // The usual case (a kernel read is at most one block): no Promise on a cache hit.
       const cut = (b: Uint8Array) => b.subarray(offset - first * REMOTE_BLOCK, end - first * REMOTE_BLOCK);
@@ -680,50 +687,72 @@ export class MusicFs implements FileSystem {
    * thread per block was what limited cached reads. Only misses go to the main thread.
    */
   private remoteBlock(t: Track, ref: TrackRef, cacheKey: string, idx: number): Uint8Array | Promise<Uint8Array> {
-    const keyOf = (i: number) => `${t.id}:${t.size}:${t.mtimeMs}:${i}`;
-    const key = keyOf(idx);
+    const key = this.blockKey(t, idx);
     const hit = this.blocks.get(key);
     if (hit) {
       this.blocks.delete(key);
       this.blocks.set(key, hit);
       return hit;
     }
-    const keep = (k: string, b: Uint8Array | Promise<Uint8Array>) => {
-      this.blocks.set(k, b);
-      while (this.blocks.size > REMOTE_BLOCKS_KEPT) {
-        const oldest = this.blocks.keys().next().value!;
-        const v = this.blocks.get(oldest);
-        this.blocks.delete(oldest);
-        // A block read from the cache here: its buffer takes the next one (readRemote says why no one holds it).
-        if (v instanceof Uint8Array && v.byteOffset === 0 && v.buffer.byteLength === REMOTE_BLOCK + 1 && this.spareBlocks.length < 2) this.spareBlocks.push(new Uint8Array(v.buffer));
-      }
-      return b;
-    };
-    const askMain = (i: number, k: string) => {
-      // Earlier hits go first, so the main thread's LRU order follows the reads.
-      this.hits?.flush();
-      const req: RemoteReadRequest = { op: "read", ref, offset: i * REMOTE_BLOCK, size: REMOTE_BLOCK };
-      const p = this.callMain!(req).then((v) => v as Uint8Array);
-      p.catch(() => this.blocks.delete(k));
-      return keep(k, p);
-    };
-    if (!this.chunks) return askMain(idx, key);
+    if (!this.chunks) return this.askMainForBlock(ref, idx, key);
     const spare = this.spareBlocks.pop();
     const stored = this.chunks.readBlock(cacheKey, idx, Math.min(REMOTE_BLOCK, ref.size - idx * REMOTE_BLOCK), spare);
     if (!stored) {
       if (spare) this.spareBlocks.push(spare);
-      return askMain(idx, key);
+      return this.askMainForBlock(ref, idx, key);
     }
     this.hits!.add(stored.hex, stored.data.length); // sent by readRemote before it returns
-    keep(key, stored.data);
-    const next = idx + 1;
-    if (next * REMOTE_BLOCK < ref.size && !this.blocks.has(keyOf(next)) && this.chunks.lookupBlock(cacheKey, next) === undefined) {
-      // The edge of what the cache holds (in a first read: as far as the main thread's read-ahead
-      // has got). Ask for the next block now: the main thread sees the reader advance and reads
-      // on ahead, which it would not if the blocks served here went unseen.
-      askMain(next, keyOf(next));
-    }
+    this.keepBlock(key, stored.data);
+    this.pullNextBlock(t, ref, cacheKey, idx);
     return stored.data;
+  }
+
+  /** Block idx from the main thread (router and cache), kept under key while it comes. */
+  private askMainForBlock(ref: TrackRef, idx: number, key: string): Promise<Uint8Array> {
+    // Earlier hits go first, so the main thread's LRU order follows the reads.
+    this.hits?.flush();
+    const req: RemoteReadRequest = { op: "read", ref, offset: idx * REMOTE_BLOCK, size: REMOTE_BLOCK };
+    const p = this.callMain!(req).then((v) => v as Uint8Array);
+    p.catch(() => this.blocks.delete(key));
+    this.keepBlock(key, p);
+    return p;
+  }
+
+  private keepBlock(key: string, b: Uint8Array | Promise<Uint8Array>): void {
+    this.blocks.set(key, b);
+    while (this.blocks.size > REMOTE_BLOCKS_KEPT) {
+      const oldest = this.blocks.keys().next().value!;
+      const v = this.blocks.get(oldest);
+      this.blocks.delete(oldest);
+      // A block read from the cache here: its buffer takes the next one (readRemote says why no one holds it).
+      if (v instanceof Uint8Array && v.byteOffset === 0 && v.buffer.byteLength === REMOTE_BLOCK + 1 && this.spareBlocks.length < 2) this.spareBlocks.push(new Uint8Array(v.buffer));
+    }
+  }
+
+  /** remoteBlock's cache hit into the reply buffer `dst`: the byte count, or 0 on a miss (or a block this worker holds). */
+  private directHit(t: Track, ref: TrackRef, cacheKey: string, idx: number, size: number, dst: Uint8Array): number {
+    if (this.blocks.has(this.blockKey(t, idx))) return 0;
+    const hex = this.chunks!.readBlockInto(cacheKey, idx, size, dst);
+    if (hex === null) return 0;
+    this.hits!.add(hex, size);
+    this.pullNextBlock(t, ref, cacheKey, idx);
+    this.hits!.flush();
+    return size;
+  }
+
+  private blockKey(t: Track, idx: number): string {
+    return `${t.id}:${t.size}:${t.mtimeMs}:${idx}`;
+  }
+
+  /**
+   * After a cache hit on block idx: when the next block is the edge of what the cache holds (in a
+   * first read: as far as the main thread's read-ahead has got), ask for it now. The main thread
+   * sees the reader advance and reads on ahead, which it would not if the hits served here went unseen.
+   */
+  private pullNextBlock(t: Track, ref: TrackRef, cacheKey: string, idx: number): void {
+    const next = idx + 1;
+    const k = this.blockKey(t, next);
+    if (next * REMOTE_BLOCK < ref.size && !this.blocks.has(k) && this.chunks!.lookupBlock(cacheKey, next) === undefined) this.askMainForBlock(ref, next, k);
   }
 
   release(_ino: number, fh: number): number {

@@ -106,6 +106,33 @@ describe("ChunkStoreReader", () => {
     store.close();
   });
 
+  test("readBlockInto: a hit lands in the caller's buffer; corrupt, grown, shrunk, missing or a short buffer is a miss", () => {
+    const blocks = [block(5), block(6), block(7), block(8), block(9, 1000)];
+    const { store, hexes } = filled(blocks);
+    const r = ChunkStoreReader.open(store.dir)!;
+    const dst = new Uint8Array(MiB);
+    expect(r.readBlockInto("k", 0, MiB, dst)).toBe(hexes[0]);
+    expect(same(dst, blocks[0])).toBe(true);
+    // A short last block fills only its bytes.
+    expect(r.readBlockInto("k", 4, 1000, dst)).toBe(hexes[4]);
+    expect(same(dst.subarray(0, 1000), blocks[4])).toBe(true);
+    expect(r.readBlockInto("k", 0, MiB, new Uint8Array(MiB - 1))).toBeNull();
+    expect(r.readBlockInto("k", 0, MiB - 1, dst)).toBeNull(); // the index says another size
+    const bad = Buffer.from(blocks[1]);
+    bad[777] ^= 1;
+    fs.writeFileSync(store.pathOf(hexes[1]), bad);
+    expect(r.readBlockInto("k", 1, MiB, dst)).toBeNull();
+    fs.appendFileSync(store.pathOf(hexes[2]), "x");
+    expect(r.readBlockInto("k", 2, MiB, dst)).toBeNull();
+    fs.truncateSync(store.pathOf(hexes[3]), MiB - 10);
+    expect(r.readBlockInto("k", 3, MiB, dst)).toBeNull();
+    fs.rmSync(store.pathOf(hexes[0]));
+    expect(r.readBlockInto("k", 0, MiB, dst)).toBeNull();
+    expect(r.readBlockInto("nope", 0, MiB, dst)).toBeNull();
+    r.close();
+    store.close();
+  });
+
   test("a chunk written before xxHash3 was recorded is checked by SHA-256", () => {
     const blocks = [block(1)];
     const { store, hexes } = filled(blocks);
