@@ -42,7 +42,7 @@ export interface CachedReaderOptions {
   memoryBlocks?: number;
   /** Cache blocks of `local` origins too. Default false: local files are read directly. */
   cacheLocal?: boolean;
-  /** Background read-ahead fetches at once. Default 2. */
+  /** Background read-ahead fetches at once. Default 4. */
   readaheadConcurrency?: number;
 }
 
@@ -91,7 +91,8 @@ export class CachedReader<T extends TrackLike> {
     this.readaheadBytes = opts.readaheadBytes ?? 4 * BLOCK_SIZE;
     this.memoryBlocks = Math.max(1, opts.memoryBlocks ?? 32);
     this.cacheLocal = opts.cacheLocal ?? false;
-    this.raConcurrency = Math.max(1, opts.readaheadConcurrency ?? 2);
+    // 4 in flight: with 2, a local S3 server sat idle between requests (cold reads 62-67 MB/s with 2; 86-88 with 4 and 8 MiB read-ahead).
+    this.raConcurrency = Math.max(1, opts.readaheadConcurrency ?? 4);
   }
 
   /**

@@ -279,7 +279,7 @@ export function parseConfig(text: string, opts: ParseOptions = {}): MusicFsConfi
   const cache: CacheConfig = {
     maxBytes: Math.floor(r.num(c, "content_cache_gb", "cache", 10, 0.001, 1 << 20, false) * 1024 ** 3),
     metadataCacheMb: r.num(c, "metadata_cache_mb", "cache", 100, 1, 1 << 20),
-    readaheadBytes: r.num(c, "readahead_mb", "cache", 4, 0, 256) * 1024 * 1024,
+    readaheadBytes: r.num(c, "readahead_mb", "cache", 8, 0, 256) * 1024 * 1024,
     cacheLocal: r.bool(c, "cache_local", "cache", false),
   };
 

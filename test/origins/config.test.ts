@@ -74,7 +74,7 @@ describe("config", () => {
     const c = parseConfig(FULL);
     expect(c.mountPoint).toBe("/mnt/music");
     expect(c.cache.maxBytes).toBe(2 * 1024 ** 3);
-    expect(c.cache.readaheadBytes).toBe(4 * 1024 * 1024);
+    expect(c.cache.readaheadBytes).toBe(8 * 1024 * 1024);
     expect(c.health).toMatchObject({ checkIntervalMs: 30000, timeoutMs: 5000, unhealthyThreshold: 3 });
     // Type defaults survive an explicit [health] table.
     expect(c.health.perOriginThresholds).toEqual({ local: 1, nfs: 3, smb: 3, s3: 5, sftp: 3 });
