@@ -11,9 +11,14 @@ import { runtimePath } from "../internal/runtime/index.ts";
  * The CLI with the real definition of the command being run (loaded on demand), and one-line
  * stand-ins for the others: enough for the top-level help and the unknown-command check.
  */
+/** The subcommand named on the command line: the first argument that is not an option. */
+function commandName(argv: string[]): string | undefined {
+  return argv.slice(2).find((a) => !a.startsWith("-"));
+}
+
 async function buildCli(argv: string[]) {
   const cli = cac("musicfs");
-  const wanted = argv.slice(2).find((a) => !a.startsWith("-"));
+  const wanted = commandName(argv);
   for (const [name, entry] of Object.entries(COMMANDS)) {
     if (name === wanted) (await entry.load()).register(cli);
     else cli.command(entry.usage, entry.summary).allowUnknownOptions();
@@ -31,8 +36,7 @@ function fail(message: string, code: number): never {
 
 async function main(argv: string[]): Promise<void> {
   // NFR-1.7 (mount ready < 100 ms): the first FUSE worker boots while the mount command loads.
-  const args = argv.slice(2);
-  if (args.find((a) => !a.startsWith("-")) === "mount" && !args.includes("--help") && !args.includes("-h")) prestartFuseWorker(runtimePath("internal/mountfs/music-fs.ts"));
+  if (commandName(argv) === "mount" && !argv.includes("--help") && !argv.includes("-h")) prestartFuseWorker(runtimePath("internal/mountfs/music-fs.ts"));
   const cli = await buildCli(argv);
   cli.addEventListener("command:*", () => {
     fail(`unknown command '${cli.args[0]}'. Run 'musicfs --help' for the list of commands.`, EXIT_USAGE);
