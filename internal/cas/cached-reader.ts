@@ -141,6 +141,20 @@ export class CachedReader<T extends TrackLike> {
     return out;
   }
 
+  /**
+   * Brings [offset, offset+size) into the cache without handing the bytes to anyone (prefetch):
+   * no copy into a fresh buffer, no read-ahead. Resolves with the byte count.
+   */
+  async warm(track: T, offset: number, size: number): Promise<number> {
+    const end = Math.min(track.size, offset + size);
+    if (offset >= end || (!this.cacheLocal && this.source.isLocal?.(track))) return Math.max(0, end - offset);
+    const key = this.source.cacheKey(track);
+    const first = Math.floor(offset / BLOCK_SIZE);
+    const last = Math.floor((end - 1) / BLOCK_SIZE);
+    await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.block(track, key, first + i, true)));
+    return end - offset;
+  }
+
   /** Like read(), into `dst` (e.g. a FUSE reply buffer); returns the byte count. */
   async readInto(track: T, offset: number, dst: Uint8Array, opts: { signal?: AbortSignal } = {}): Promise<number> {
     const d = await this.read(track, offset, dst.length, opts);

@@ -94,14 +94,24 @@ function waitMessage(w: Worker, type: FromWorker["type"]): Promise<FromWorker> {
   });
 }
 
+/** Answer buffers the workers gave back (WorkerInfo.giveBack), reused before fresh memory. */
+const spareBuffers: ArrayBuffer[] = [];
+const SPARE_BUFFERS_KEPT = 16;
+
 function answerCall(w: Worker, worker: number, m: FromWorker, onCall: NonNullable<FuseOptions["onCall"]>): void {
+  if (m.type === "spare") {
+    if (spareBuffers.length < SPARE_BUFFERS_KEPT) spareBuffers.push(m.buf);
+    return;
+  }
   if (m.type !== "call") return;
   onCall(m.request, worker).then(
     (value) => {
       // Bytes are copied once and the copy's buffer is transferred: the answer may be a view of
       // a block the cache keeps, which a transfer would detach.
       if (value instanceof Uint8Array) {
-        const own = value.slice();
+        const spare = spareBuffers.length > 0 && spareBuffers[spareBuffers.length - 1].byteLength >= value.length ? spareBuffers.pop()! : null;
+        const own = spare ? new Uint8Array(spare, 0, value.length) : value.slice();
+        if (spare) own.set(value);
         w.postMessage({ type: "reply", id: m.id, value: own } satisfies ToWorker, [own.buffer as ArrayBuffer]);
       } else w.postMessage({ type: "reply", id: m.id, value } satisfies ToWorker);
     },

@@ -15,7 +15,8 @@ export type FromWorker =
   | { type: "loaded" }
   | { type: "error"; message: string }
   | { type: "exit"; reason: string }
-  | { type: "call"; id: number; request: unknown };
+  | { type: "call"; id: number; request: unknown }
+  | { type: "spare"; buf: ArrayBuffer };
 
 declare const self: Worker;
 
@@ -41,7 +42,7 @@ async function load(m: Extract<ToWorker, { type: "load" }>): Promise<void> {
   const mod = (await import(m.fsModule)) as { createFileSystem?: FileSystemFactory; default?: FileSystemFactory };
   const factory = mod.createFileSystem ?? mod.default;
   if (typeof factory !== "function") throw new Error(`${m.fsModule} exports neither createFileSystem nor a default factory`);
-  fsys = await factory(m.fsOptions, { worker: m.worker, callMain });
+  fsys = await factory(m.fsOptions, { worker: m.worker, callMain, giveBack: (buf) => self.postMessage({ type: "spare", buf } satisfies FromWorker, [buf]) });
 }
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {

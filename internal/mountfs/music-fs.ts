@@ -135,6 +135,7 @@ export class MusicFs implements FileSystem {
     private readonly opts: MusicFsOptions,
     worker = 0,
     callMain?: (request: unknown) => Promise<unknown>,
+    private readonly giveBack?: (buf: ArrayBuffer) => void,
   ) {
     this.nextFh = worker * 2 ** 32 + 1;
     this.loc = new Locations(opts.origins ?? []);
@@ -713,7 +714,8 @@ export class MusicFs implements FileSystem {
     this.hits?.flush();
     const req: RemoteReadRequest = { op: "read", ref, offset: idx * REMOTE_BLOCK, size: REMOTE_BLOCK };
     const p = this.callMain!(req).then((v) => v as Uint8Array);
-    p.catch(() => this.blocks.delete(key));
+    // Kept as the bytes once they arrive, so that eviction can give the buffer back.
+    p.then((v) => this.blocks.get(key) === p && this.blocks.set(key, v), () => this.blocks.delete(key));
     this.keepBlock(key, p);
     return p;
   }
@@ -724,8 +726,13 @@ export class MusicFs implements FileSystem {
       const oldest = this.blocks.keys().next().value!;
       const v = this.blocks.get(oldest);
       this.blocks.delete(oldest);
-      // A block read from the cache here: its buffer takes the next one (readRemote says why no one holds it).
-      if (v instanceof Uint8Array && v.byteOffset === 0 && v.buffer.byteLength === REMOTE_BLOCK + 1 && this.spareBlocks.length < 2) this.spareBlocks.push(new Uint8Array(v.buffer));
+      // Nothing holds an evicted block (readRemote copies out of blocks at once), so its buffer is
+      // reused: one read from the cache here takes the next cache hit; one from the main thread
+      // goes back there for its next answer.
+      if (!(v instanceof Uint8Array) || v.byteOffset !== 0) continue;
+      if (v.buffer.byteLength === REMOTE_BLOCK + 1) {
+        if (this.spareBlocks.length < 2) this.spareBlocks.push(new Uint8Array(v.buffer));
+      } else if (v.buffer.byteLength === REMOTE_BLOCK) this.giveBack?.(v.buffer as ArrayBuffer);
     }
   }
 
@@ -907,5 +914,5 @@ function logError(what: string, e: unknown): void {
 /** The factory the FUSE workers call (one file system per worker). */
 export function createFileSystem(options: unknown, info?: WorkerInfo): MusicFs {
   const o = options as MusicFsOptions;
-  return new MusicFs(openCatalog(o.db), o, info?.worker ?? 0, info?.callMain);
+  return new MusicFs(openCatalog(o.db), o, info?.worker ?? 0, info?.callMain, info?.giveBack);
 }

@@ -121,7 +121,7 @@ export class Prefetcher {
     if (learned) this.stats.learned++;
     this.stats.inFlight++;
     this.reader
-      .read(ref, 0, want)
+      .warm(ref, 0, want)
       .catch(() => this.recent.delete(t.id)) // try again on the next hint
       .finally(() => this.stats.inFlight--);
   }
@@ -142,7 +142,7 @@ export class Prefetcher {
         const ref = this.refOf(t);
         this.stats.inFlight++;
         try {
-          for (let off = 0; ref && off < t.size; off += 4 << 20) bytes += (await this.reader.read(ref, off, Math.min(4 << 20, t.size - off))).length;
+          for (let off = 0; ref && off < t.size; off += 4 << 20) bytes += await this.reader.warm(ref, off, Math.min(4 << 20, t.size - off));
         } catch (e) {
           error = (e as Error).message;
         } finally {

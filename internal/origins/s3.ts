@@ -6,7 +6,6 @@ import { S3Client } from "bun";
 import type { Credentials } from "../config/credentials.ts";
 import { scrub, type Secret } from "../config/secret.ts";
 import { splitOriginPath } from "./paths.ts";
-import { rangeStream } from "./walk.ts";
 import { type DirEntry, type FileStat, type HealthReport, type Origin, OriginError, withTimeout } from "./types.ts";
 
 export interface S3OriginOptions {
@@ -165,12 +164,39 @@ export class S3Origin implements Origin {
     }
   }
 
-  /** HeadBucket-like probe: a one-key listing checks the endpoint, the bucket and the credentials. */
-  /** [offset, end) as a stream of 1 MiB ranged reads (same confinement and deadlines as read()). */
+  /**
+   * [offset, end) as one ranged GET (the whole rest of the object without `end`). Errors arrive as
+   * OriginErrors; a stalled body is the caller's to time out (the router does), since a long
+   * stream has no single deadline.
+   */
   openStream(path: string, offset = 0, end?: number): ReadableStream<Uint8Array> {
-    return rangeStream(this, path, offset, end);
+    if (!Number.isSafeInteger(offset) || offset < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < offset))) {
+      throw new OriginError("EINVAL", `bad range ${offset}-${end}`, this.id);
+    }
+    const file = this.#client.file(this.key(path));
+    let reader: { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(why?: unknown): Promise<void> } | undefined;
+    return new ReadableStream<Uint8Array>({
+      pull: async (ctrl) => {
+        if (end === offset) return ctrl.close();
+        try {
+          reader ??= (end === undefined ? file.slice(offset) : file.slice(offset, end)).stream().getReader();
+          const r = await reader!.read();
+          if (r.done) ctrl.close();
+          else ctrl.enqueue(r.value!);
+        } catch (e) {
+          const err = this.err(e, `read ${path}`);
+          // 416: the range starts at or past the end, which read() answers with no bytes.
+          if (err.code === "EINVAL") ctrl.close();
+          else ctrl.error(err);
+        }
+      },
+      cancel: async (why) => {
+        await reader?.cancel(why).catch(() => {});
+      },
+    });
   }
 
+  /** HeadBucket-like probe: a one-key listing checks the endpoint, the bucket and the credentials. */
   async health(): Promise<HealthReport> {
     const t0 = performance.now();
     try {

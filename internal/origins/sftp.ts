@@ -8,7 +8,6 @@ import type { Credentials } from "../config/credentials.ts";
 import { scrub, type Secret } from "../config/secret.ts";
 import { verifyHostKey } from "./known-hosts.ts";
 import { splitOriginPath } from "./paths.ts";
-import { rangeStream } from "./walk.ts";
 import { type DirEntry, type FileStat, type HealthReport, type Origin, OriginError, toOriginError } from "./types.ts";
 
 export interface SftpOriginOptions {
@@ -28,6 +27,13 @@ export interface SftpOriginOptions {
 
 /** Size of one SFTP read request; OpenSSH answers up to 256 KiB per packet. */
 const SEGMENT = 128 * 1024;
+/**
+ * openStream keeps this many requests of this size in flight (2 MiB), so a long sequential read
+ * never waits a round trip: on a real network a 1 MiB read() costs one round trip per MiB. On
+ * loopback both read 150-260 MB/s (ssh2 against OpenSSH).
+ */
+const STREAM_SEGMENT = 128 * 1024;
+const STREAM_IN_FLIGHT = 16;
 // SFTP status codes (draft-ietf-secsh-filexfer): 2 no such file, 3 permission denied.
 const SFTP_NO_SUCH_FILE = 2;
 const SFTP_PERMISSION_DENIED = 3;
@@ -293,9 +299,75 @@ export class SftpOrigin implements Origin {
     });
   }
 
-  /** [offset, end) as a stream of 1 MiB ranged reads (same confinement and deadlines as read()). */
-  openStream(path: string, offset = 0, end?: number): ReadableStream<Uint8Array> {
-    return rangeStream(this, path, offset, end);
+  /**
+   * [offset, end) (to EOF without `end`) as pipelined requests on one pooled connection, which
+   * the stream holds until it ends or is cancelled. A stalled stream is the caller's to time out
+   * (the router does); a cancelled one with requests still out drops its connection.
+   */
+  openStream(path: string, offset = 0, end = Number.MAX_SAFE_INTEGER): ReadableStream<Uint8Array> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(end) || end < offset) {
+      throw new OriginError("EINVAL", `bad range ${offset}-${end}`, this.id);
+    }
+    const p = this.remote(path);
+    let conn: Conn | undefined;
+    let handle: Buffer | undefined;
+    let next = offset;
+    let eof = false;
+    const queue: Array<{ want: number; got: Promise<Uint8Array> }> = [];
+    const finish = (broken: boolean) => {
+      const c = conn;
+      conn = undefined;
+      if (!c) return;
+      if (broken) c.broken = true;
+      else if (handle) c.sftp.close(handle, () => {});
+      this.release(c);
+    };
+    const issue = (s: SFTPWrapper, h: Buffer) => {
+      while (!eof && queue.length < STREAM_IN_FLIGHT && next < end) {
+        const want = Math.min(STREAM_SEGMENT, end - next);
+        const buf = Buffer.allocUnsafe(want);
+        const got = readFully(s, h, buf, 0, want, next).then((n) => new Uint8Array(buf.buffer, buf.byteOffset, n));
+        got.catch(() => {}); // awaited in order by pull; a cancelled stream's are dropped
+        queue.push({ want, got });
+        next += want;
+      }
+    };
+    return new ReadableStream<Uint8Array>({
+      pull: async (ctrl) => {
+        try {
+          if (!conn) {
+            if (this.closed) throw new OriginError("ENOTCONN", "origin closed", this.id);
+            conn = await this.acquire();
+            const s = conn.sftp;
+            handle = await new Promise<Buffer>((res, rej) => s.open(p, "r", (e, h) => (e ? rej(e) : res(h))));
+          }
+          issue(conn.sftp, handle!);
+          const head = queue.shift();
+          if (!head) {
+            finish(false);
+            return ctrl.close();
+          }
+          const b = await head.got;
+          if (b.length > 0) ctrl.enqueue(b);
+          if (b.length < head.want) {
+            // End of file: later requests answer empty.
+            eof = true;
+            queue.length = 0;
+            finish(false);
+            ctrl.close();
+          }
+        } catch (e) {
+          queue.length = 0;
+          finish(true);
+          ctrl.error(this.mapError(e, `read ${path}`));
+        }
+      },
+      cancel: () => {
+        const pending = queue.length > 0;
+        queue.length = 0;
+        finish(pending);
+      },
+    });
   }
 
   async health(): Promise<HealthReport> {

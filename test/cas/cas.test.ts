@@ -125,6 +125,18 @@ describe("chunk store", () => {
     s3.close();
   });
 
+  test("chunk folders removed by hand are made again", () => {
+    const s = new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB });
+    const a = block(1);
+    const hex = s.put(a)!;
+    fs.rmSync(path.join(s.dir, "chunks"), { recursive: true, force: true });
+    expect(s.get(hex)).toBeNull(); // the missing file is noticed and forgotten
+    expect(s.put(a)).toBe(hex); // into the same chunks/aa/bb folder as before
+    expect(same(s.get(hex)!, a)).toBe(true);
+    expect(s.stats().writeErrors).toBe(0);
+    s.close();
+  });
+
   test("LRU eviction keeps the store under its cap and keeps recently used chunks", () => {
     const dir = freshDir();
     const s = new ChunkStore({ dir, maxBytes: 4 * MiB });
@@ -285,6 +297,21 @@ describe("cached reader", () => {
     expect(reader.getCacheStats()).toMatchObject({ chunks: 0, sizeBytes: 0 });
     await reader.read(track, 0, 10);
     expect(origin.ranges.length).toBe(2);
+    store.close();
+  });
+
+  test("warm (prefetch) stores the blocks of a range, once, with no read-ahead beyond it", async () => {
+    const store = new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB });
+    const { reader, track, origin, router } = setup(store, { readaheadBytes: 4 * MiB });
+    expect(await reader.warm(track, MiB + 5, 2 * MiB)).toBe(2 * MiB);
+    await reader.flush();
+    const key = router.cacheKey(track);
+    expect([0, 1, 2, 3, 4].map((i) => store.lookupBlock(key, i) !== undefined)).toEqual([false, true, true, true, false]);
+    expect(origin.ranges).toEqual([[MiB, MiB], [2 * MiB, MiB], [3 * MiB, MiB]]);
+    expect(await reader.warm(track, MiB, 3 * MiB)).toBe(3 * MiB);
+    expect(origin.ranges.length).toBe(3);
+    expect(await reader.warm(track, data.length - 10, MiB)).toBe(10);
+    expect(await reader.warm(track, data.length, MiB)).toBe(0);
     store.close();
   });
 });

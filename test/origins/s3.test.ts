@@ -70,6 +70,12 @@ describe("s3 origin", () => {
     expect((await o.read("/Artist/Album/01.flac", data.length + 100, MiB)).length).toBe(0);
     expect(new TextDecoder().decode(await o.read("/Artist/small.mp3", 6, 100))).toBe("s3");
     expect(await new Response(o.openStream("/Artist/small.mp3", 1)).text()).toBe("ello s3");
+    // openStream is one GET of the whole range: bytes exact across MiBs, clamped at EOF, errors mapped.
+    const streamed = new Uint8Array(await new Response(o.openStream("/Artist/Album/01.flac", MiB + 3, 4 * MiB + 10)).arrayBuffer());
+    expect(Buffer.from(streamed).equals(Buffer.from(data.subarray(MiB + 3, 4 * MiB + 10)))).toBe(true);
+    expect((await new Response(o.openStream("/Artist/Album/01.flac", data.length - 5, data.length + MiB)).arrayBuffer()).byteLength).toBe(5);
+    expect((await new Response(o.openStream("/Artist/Album/01.flac", data.length + 5)).arrayBuffer()).byteLength).toBe(0);
+    expect((await new Response(o.openStream("/gone.flac", 0)).arrayBuffer().catch((e) => e)).code).toBe("ENOENT");
     expect((await o.read("/gone.flac", 0, 10).catch((e) => e)).code).toBe("ENOENT");
     expect((await o.read("/gone.flac", 100, 10).catch((e) => e)).code).toBe("ENOENT");
   });

@@ -63,6 +63,16 @@ describe("sftp origin", () => {
     expect(new TextDecoder().decode(await o.read("/Artist/small.mp3", 6, 100))).toBe("sftp");
     expect((await o.read("/Artist/small.mp3", 10, 5)).length).toBe(0);
     expect(await new Response(o.openStream("/Artist/small.mp3", 6, 8)).text()).toBe("sf");
+    // openStream pipelines many requests: bytes in order across MiBs, clamped at EOF, errors mapped.
+    const streamed = new Uint8Array(await new Response(o.openStream("/Artist/Album/01 Song.flac", MiB + 3, 5 * MiB + 10)).arrayBuffer());
+    expect(Buffer.from(streamed).equals(Buffer.from(data.subarray(MiB + 3, 5 * MiB + 10)))).toBe(true);
+    expect((await new Response(o.openStream("/Artist/Album/01 Song.flac", data.length - 5)).arrayBuffer()).byteLength).toBe(5);
+    expect((await new Response(o.openStream("/nope.flac")).arrayBuffer().catch((e) => e)).code).toBe("ENOENT");
+    // A stream given up half way (requests still out) leaves the pool usable.
+    const r = o.openStream("/Artist/Album/01 Song.flac").getReader();
+    await r.read();
+    await r.cancel();
+    expect(new TextDecoder().decode(await o.read("/Artist/small.mp3", 6, 100))).toBe("sftp");
     expect((await o.read("/Artist/small.mp3", 1000, 5)).length).toBe(0);
     const mid = await o.read("/Artist/Album/01 Song.flac", 5 * MiB + 3, 3 * MiB + 1);
     expect(Buffer.from(mid).equals(Buffer.from(data.subarray(5 * MiB + 3, 8 * MiB + 4)))).toBe(true);
