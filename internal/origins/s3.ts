@@ -166,8 +166,8 @@ export class S3Origin implements Origin {
 
   /**
    * [offset, end) as one ranged GET (the whole rest of the object without `end`). Errors arrive as
-   * OriginErrors; a stalled body is the caller's to time out (the router does), since a long
-   * stream has no single deadline.
+   * OriginErrors. No deadline here, since a long stream has no single one: a caller that must not
+   * hang on a stalled body bounds each read itself.
    */
   openStream(path: string, offset = 0, end?: number): ReadableStream<Uint8Array> {
     if (!Number.isSafeInteger(offset) || offset < 0 || (end !== undefined && (!Number.isSafeInteger(end) || end < offset))) {

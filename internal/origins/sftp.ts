@@ -301,8 +301,8 @@ export class SftpOrigin implements Origin {
 
   /**
    * [offset, end) (to EOF without `end`) as pipelined requests on one pooled connection, which
-   * the stream holds until it ends or is cancelled. A stalled stream is the caller's to time out
-   * (the router does); a cancelled one with requests still out drops its connection.
+   * the stream holds until it ends or is cancelled. No deadline here (a caller that must not hang
+   * bounds each read itself); a stream cancelled with requests still out drops its connection.
    */
   openStream(path: string, offset = 0, end = Number.MAX_SAFE_INTEGER): ReadableStream<Uint8Array> {
     if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(end) || end < offset) {
@@ -357,8 +357,10 @@ export class SftpOrigin implements Origin {
             ctrl.close();
           }
         } catch (e) {
+          // A missing file leaves a healthy connection; one with requests still out is dropped.
+          const outstanding = queue.length > 0;
           queue.length = 0;
-          finish(true);
+          finish(outstanding);
           ctrl.error(this.mapError(e, `read ${path}`));
         }
       },
