@@ -254,15 +254,22 @@ export class CachedReader<T extends TrackLike> {
     this.c.bytesFromOrigin += data.length;
     this.remember(id, data);
     if (this.store) {
-      // Store after the reply: hashing and writing 1 MiB takes ~1-2 ms the reader need not wait for.
+      // Store after the reply: hashing and writing 1 MiB takes ~1-2 ms the reader need not wait
+      // for; the file write itself runs on Bun's I/O threads (putAsync).
       const store = this.store;
       this.pendingWrites++;
       setImmediate(() => {
-        this.pendingWrites--;
-        const hex = safe(() => store.put(data));
-        if (hex) store.mapBlock(key, idx, hex);
-        else this.c.uncachedWrites++;
-        if (this.pendingWrites === 0) for (const f of this.idleWaiters.splice(0)) f();
+        const stored = safe(() => store.putAsync(data)) ?? Promise.resolve(null);
+        void stored
+          .then((hex) => {
+            if (hex) store.mapBlock(key, idx, hex);
+            else this.c.uncachedWrites++;
+          })
+          .catch(() => this.c.uncachedWrites++)
+          .finally(() => {
+            this.pendingWrites--;
+            if (this.pendingWrites === 0) for (const f of this.idleWaiters.splice(0)) f();
+          });
       });
     }
     return data;
