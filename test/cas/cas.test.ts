@@ -125,6 +125,25 @@ describe("chunk store", () => {
     s3.close();
   });
 
+  test("putAsync: stored and verified like put, one write for concurrent puts of a chunk, failures are null", async () => {
+    const s = new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB });
+    const a = block(7);
+    const [h1, h2] = await Promise.all([s.putAsync(a), s.putAsync(a)]);
+    expect(h1).toBe(chunkIdHex(a));
+    expect(h2).toBe(h1);
+    expect(s.stats()).toMatchObject({ chunks: 1, sizeBytes: MiB, writeErrors: 0 });
+    expect(same(s.get(h1!)!, a)).toBe(true);
+    expect(fs.readdirSync(path.join(s.dir, "tmp"))).toEqual([]);
+    expect(await s.putAsync(a)).toBe(h1); // known: only touched
+    expect(s.stats().chunks).toBe(1);
+    s.close();
+    const full = new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB, writeFile: () => { throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }); } });
+    expect(await full.putAsync(block(8))).toBeNull();
+    expect(full.stats()).toMatchObject({ chunks: 0, writeErrors: 1, lastWriteError: "ENOSPC" });
+    expect(fs.readdirSync(path.join(full.dir, "tmp"))).toEqual([]);
+    full.close();
+  });
+
   test("chunk folders removed by hand are made again", () => {
     const s = new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB });
     const a = block(1);
