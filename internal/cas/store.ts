@@ -183,23 +183,14 @@ export class ChunkStore {
    */
   put(data: Uint8Array): string | null {
     const hex = toHex(chunkIdInto(data, this.idBuf));
+    const tmp = this.begin(hex, data);
+    if (typeof tmp !== "string") return tmp.result;
     try {
-      if (this.known(hex)) return hex;
-      if (!this.mayWrite(data)) return null;
-      const tmp = this.tmpPath();
-      try {
-        this.writeFile(tmp, data);
-        this.install(tmp, hex);
-      } catch (e) {
-        fs.rmSync(tmp, { force: true });
-        throw e;
-      }
-      this.adopt(hex, data);
-      return hex;
+      this.writeFile(tmp, data);
     } catch (e) {
-      this.noteWriteError(e);
-      return null;
+      return this.failed(tmp, e);
     }
+    return this.finish(tmp, hex, data);
   }
 
   /**
@@ -217,24 +208,43 @@ export class ChunkStore {
   }
 
   private async writeAsync(hex: string, data: Uint8Array): Promise<string | null> {
+    const tmp = this.begin(hex, data);
+    if (typeof tmp !== "string") return tmp.result;
     try {
-      if (this.known(hex)) return hex;
-      if (!this.mayWrite(data)) return null;
-      const tmp = this.tmpPath();
-      try {
-        if (this.writeFileHook) this.writeFileHook(tmp, data);
-        else await fs.promises.writeFile(tmp, data);
-        this.install(tmp, hex);
-      } catch (e) {
-        fs.rmSync(tmp, { force: true });
-        throw e;
-      }
+      if (this.writeFileHook) this.writeFileHook(tmp, data);
+      else await fs.promises.writeFile(tmp, data);
+    } catch (e) {
+      return this.failed(tmp, e);
+    }
+    return this.finish(tmp, hex, data);
+  }
+
+  /** A temp path to write a new chunk to, or the answer when there is nothing to write. */
+  private begin(hex: string, data: Uint8Array): string | { result: string | null } {
+    try {
+      if (this.known(hex)) return { result: hex };
+    } catch (e) {
+      this.noteWriteError(e);
+      return { result: null };
+    }
+    return this.mayWrite(data) ? this.tmpPath() : { result: null };
+  }
+
+  /** Installs and indexes a written temp file. */
+  private finish(tmp: string, hex: string, data: Uint8Array): string | null {
+    try {
+      this.install(tmp, hex);
       this.adopt(hex, data);
       return hex;
     } catch (e) {
-      this.noteWriteError(e);
-      return null;
+      return this.failed(tmp, e);
     }
+  }
+
+  private failed(tmp: string, e: unknown): null {
+    fs.rmSync(tmp, { force: true });
+    this.noteWriteError(e);
+    return null;
   }
 
   /** True (and the chunk made recent) when it is stored already. */
