@@ -46,8 +46,7 @@ export class ChunkStore {
   private readonly db: Database;
   private readonly lock: Database;
   private readonly maxBytes: number;
-  private readonly writeFile: (path: string, data: Uint8Array) => void;
-  /** The test hook, also used by putAsync (synchronously) when given. */
+  /** The test hook (ChunkStoreOptions.writeFile), used synchronously by put and putAsync. */
   private readonly writeFileHook?: (path: string, data: Uint8Array) => void;
   /** putAsync writes in progress, by chunk id. */
   private readonly writing = new Map<string, Promise<string | null>>();
@@ -69,7 +68,6 @@ export class ChunkStore {
     this.tmpDir = nodePath.join(this.dir, "tmp");
     this.maxBytes = opts.maxBytes;
     this.writeFileHook = opts.writeFile;
-    this.writeFile = opts.writeFile ?? ((p, d) => fs.writeFileSync(p, d));
     this.writePauseMs = opts.writePauseMs ?? 5000;
     fs.mkdirSync(this.chunksDir, { recursive: true });
     this.lock = takeOwnership(this.dir);
@@ -186,7 +184,8 @@ export class ChunkStore {
     const tmp = this.begin(hex, data);
     if (typeof tmp !== "string") return tmp.result;
     try {
-      this.writeFile(tmp, data);
+      if (this.writeFileHook) this.writeFileHook(tmp, data);
+      else fs.writeFileSync(tmp, data);
     } catch (e) {
       return this.failed(tmp, e);
     }
@@ -233,6 +232,11 @@ export class ChunkStore {
   /** Installs and indexes a written temp file. */
   private finish(tmp: string, hex: string, data: Uint8Array): string | null {
     try {
+      // Stored meanwhile by a put() (putAsync awaited its write): that copy stays, counted once.
+      if (this.known(hex)) {
+        fs.rmSync(tmp, { force: true });
+        return hex;
+      }
       this.install(tmp, hex);
       this.adopt(hex, data);
       return hex;

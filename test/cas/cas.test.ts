@@ -136,6 +136,13 @@ describe("chunk store", () => {
     expect(fs.readdirSync(path.join(s.dir, "tmp"))).toEqual([]);
     expect(await s.putAsync(a)).toBe(h1); // known: only touched
     expect(s.stats().chunks).toBe(1);
+    // A put() of the same bytes while a putAsync() writes: one chunk, counted once.
+    const b = block(9);
+    const later = s.putAsync(b);
+    expect(s.put(b)).toBe(chunkIdHex(b));
+    expect(await later).toBe(chunkIdHex(b));
+    expect(s.stats()).toMatchObject({ chunks: 2, sizeBytes: 2 * MiB });
+    expect(fs.readdirSync(path.join(s.dir, "tmp"))).toEqual([]);
     s.close();
     const full = new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB, writeFile: () => { throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }); } });
     expect(await full.putAsync(block(8))).toBeNull();
