@@ -34,6 +34,11 @@ export interface RangeSource<T extends TrackLike> {
 }
 
 export const BLOCK_SIZE = 1024 * 1024;
+/**
+ * Blocks waiting for their store write, at most: with a stalled disk, further blocks are served
+ * uncached instead of piling up in memory (each holds 1 MiB until written).
+ */
+export const MAX_PENDING_WRITES = 64;
 
 export interface CachedReaderOptions {
   /** Bytes to read ahead for a sequential reader (0 disables). Default 4 MiB. */
@@ -253,7 +258,8 @@ export class CachedReader<T extends TrackLike> {
     this.c.misses++;
     this.c.bytesFromOrigin += data.length;
     this.remember(id, data);
-    if (this.store) {
+    if (this.store && this.pendingWrites >= MAX_PENDING_WRITES) this.c.uncachedWrites++;
+    else if (this.store) {
       // Store after the reply: hashing and writing 1 MiB takes ~1-2 ms the reader need not wait
       // for; the file write itself runs on Bun's I/O threads (putAsync).
       const store = this.store;

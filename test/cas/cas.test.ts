@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CachedReader } from "../../internal/cas/cached-reader.ts";
+import { CachedReader, MAX_PENDING_WRITES } from "../../internal/cas/cached-reader.ts";
 import { ChunkStore } from "../../internal/cas/store.ts";
 import { chunkIdHex } from "../../internal/hash/index.ts";
 import { LocalOrigin } from "../../internal/origins/local.ts";
@@ -256,6 +256,23 @@ describe("cached reader", () => {
     expect(st.writeErrors).toBeGreaterThanOrEqual(1);
     expect(st.uncachedWrites).toBe(13);
     expect(st.chunks).toBe(0);
+    store.close();
+  });
+
+  test("a stalled disk: blocks beyond MAX_PENDING_WRITES are served uncached, not held in memory", async () => {
+    const store = new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB });
+    const stalled = new Promise<string | null>(() => {});
+    store.putAsync = () => stalled; // a write that never finishes
+    const { reader, track } = setup(store, { readaheadBytes: 0, memoryBlocks: 1 });
+    // MAX_PENDING_WRITES + 6 distinct blocks: the track's 13 blocks under several cache keys.
+    const n = MAX_PENDING_WRITES + 6;
+    for (let i = 0; i < n; i++) {
+      const t = { ...track, cacheKey: `stalled-${Math.floor(i / 13)}` };
+      const b = await reader.read(t, (i % 13) * MiB, 10);
+      expect(same(b, data.subarray((i % 13) * MiB, (i % 13) * MiB + 10))).toBe(true);
+      await Bun.sleep(0); // let the deferred store step run
+    }
+    expect(reader.getCacheStats()).toMatchObject({ misses: n, uncachedWrites: 6 });
     store.close();
   });
 
