@@ -23,7 +23,8 @@ export const helpLatency = defineScenario({
     { id: "runtime-floor", unit: "ms", better: "lower", description: "the same executable as plain Bun (BUN_BE_BUN=1) running `-e 0`, spawn to exit" },
     { id: "over-floor", unit: "ms", better: "lower", description: "wall minus runtime-floor of the pair measured back to back" },
   ],
-  repeat: { full: 30, quick: 15 },
+  // Many pairs: each costs ~60 ms, and a median over few differences of two ~25 ms spawns swung by ±3 ms on the CI VM.
+  repeat: { full: 41, quick: 31 },
   warmup: { full: 3, quick: 2 },
   setup(ctx) {
     const bin = findMusicfsBinary();
