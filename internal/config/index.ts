@@ -49,6 +49,9 @@ export interface SftpOriginConfig extends OriginBase {
 }
 export type OriginConfig = LocalOriginConfig | SharedOriginConfig | S3OriginConfig | SftpOriginConfig;
 
+/** Where in S3 something lives: an S3 origin, or the shared chunk store ([cache.shared]). */
+export type S3Location = Omit<S3OriginConfig, keyof OriginBase | "type">;
+
 export interface CacheConfig {
   /** Chunk cache cap in bytes (from content_cache_gb). */
   maxBytes: number;
@@ -57,6 +60,8 @@ export interface CacheConfig {
   readaheadBytes: number;
   /** Cache blocks of local origins too (off: local files are read directly). */
   cacheLocal: boolean;
+  /** A chunk store on S3 shared by several mount hosts, behind each host's own ([cache.shared]). */
+  shared?: S3Location;
 }
 
 export interface HealthConfig {
@@ -178,6 +183,23 @@ function parseCredentials(r: Reader, v: unknown, key: string): CredentialSource 
 
 const BASE_KEYS = ["id", "origin_type", "priority", "enabled"];
 
+const S3_KEYS = ["bucket", "region", "endpoint", "prefix", "path_style", "timeout_ms", "credentials"];
+
+function parseS3Location(r: Reader, t: Record<string, unknown>, key: string, defaultPrefix: string): S3Location {
+  const endpoint = r.optStr(t, "endpoint", key);
+  if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint)) throw new ConfigError(`${key}.endpoint`, "must be an http:// or https:// URL", r.file);
+  if (endpoint && /^https?:\/\/[^/]*@/.test(endpoint)) throw new ConfigError(`${key}.endpoint`, `must not carry credentials; use [${key}.credentials]`, r.file);
+  let prefix = r.str(t, "prefix", key, defaultPrefix).replace(/^\/+/, "");
+  if (prefix && !prefix.endsWith("/")) prefix += "/";
+  return {
+    bucket: r.str(t, "bucket", key), region: r.str(t, "region", key, "us-east-1"), endpoint, prefix,
+    // Custom endpoints (MinIO, s3rver, Ceph) usually want path-style addressing.
+    pathStyle: r.bool(t, "path_style", key, endpoint !== undefined),
+    timeoutMs: r.num(t, "timeout_ms", key, 30000, 100, 600000),
+    credentials: parseCredentials(r, t.credentials, `${key}.credentials`),
+  };
+}
+
 function parseOrigin(r: Reader, v: unknown, key: string): OriginConfig {
   const t = r.table(v, key);
   const id = r.str(t, "id", key);
@@ -201,19 +223,8 @@ function parseOrigin(r: Reader, v: unknown, key: string): OriginConfig {
       }
       return { ...base, type: type as "nfs" | "smb", path: r.absPath(t, "path", key), remote };
     case "s3": {
-      r.noUnknown(t, key, [...BASE_KEYS, "bucket", "region", "endpoint", "prefix", "path_style", "timeout_ms", "credentials"]);
-      const endpoint = r.optStr(t, "endpoint", key);
-      if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint)) throw new ConfigError(`${key}.endpoint`, "must be an http:// or https:// URL", r.file);
-      if (endpoint && /^https?:\/\/[^/]*@/.test(endpoint)) throw new ConfigError(`${key}.endpoint`, "must not carry credentials; use [origins.credentials]", r.file);
-      let prefix = r.str(t, "prefix", key, "/").replace(/^\/+/, "");
-      if (prefix && !prefix.endsWith("/")) prefix += "/";
-      return {
-        ...base, type: "s3", bucket: r.str(t, "bucket", key), region: r.str(t, "region", key, "us-east-1"), endpoint, prefix,
-        // Custom endpoints (MinIO, s3rver, Ceph) usually want path-style addressing.
-        pathStyle: r.bool(t, "path_style", key, endpoint !== undefined),
-        timeoutMs: r.num(t, "timeout_ms", key, 30000, 100, 600000),
-        credentials: parseCredentials(r, t.credentials, `${key}.credentials`),
-      };
+      r.noUnknown(t, key, [...BASE_KEYS, ...S3_KEYS]);
+      return { ...base, type: "s3", ...parseS3Location(r, t, key, "/") };
     }
     case "sftp": {
       r.noUnknown(t, key, [...BASE_KEYS, "host", "port", "user", "path", "known_hosts", "host_key_sha256", "accept_unknown_host_key", "pool_size", "timeout_ms", "credentials"]);
@@ -275,12 +286,19 @@ export function parseConfig(text: string, opts: ParseOptions = {}): MusicFsConfi
   }
 
   const c = r.table(doc.cache, "cache");
-  r.noUnknown(c, "cache", ["content_cache_gb", "metadata_cache_mb", "readahead_mb", "cache_local"]);
+  r.noUnknown(c, "cache", ["content_cache_gb", "metadata_cache_mb", "readahead_mb", "cache_local", "shared"]);
+  let shared: S3Location | undefined;
+  if (c.shared !== undefined) {
+    const t = r.table(c.shared, "cache.shared");
+    r.noUnknown(t, "cache.shared", S3_KEYS);
+    shared = parseS3Location(r, t, "cache.shared", "musicfs-chunks/");
+  }
   const cache: CacheConfig = {
     maxBytes: Math.floor(r.num(c, "content_cache_gb", "cache", 10, 0.001, 1 << 20, false) * 1024 ** 3),
     metadataCacheMb: r.num(c, "metadata_cache_mb", "cache", 100, 1, 1 << 20),
     readaheadBytes: r.num(c, "readahead_mb", "cache", 8, 0, 256) * 1024 * 1024,
     cacheLocal: r.bool(c, "cache_local", "cache", false),
+    shared,
   };
 
   const h = r.table(doc.health, "health");

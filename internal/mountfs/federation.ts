@@ -4,8 +4,9 @@
 // their hits come back with each read for the stats and the LRU order (reader.noteHits).
 import * as path from "node:path";
 import { CachedReader } from "../cas/cached-reader.ts";
+import { SharedChunkStore } from "../cas/shared-store.ts";
 import { ChunkStore } from "../cas/store.ts";
-import type { MusicFsConfig } from "../config/index.ts";
+import { type MusicFsConfig, resolveCredentials } from "../config/index.ts";
 import { createRouter, errnoName, type Router, type RouterEvent, type TrackRef } from "../origins/index.ts";
 import { summarizeOrigins, type OriginSummary } from "./locations.ts";
 import type { RemoteReadRequest } from "./music-fs.ts";
@@ -43,7 +44,12 @@ export async function startFederation(config: MusicFsConfig, opts: FederationOpt
   await router.checkHealth();
   router.start();
   const store = ChunkStore.tryOpen({ dir: path.join(config.cacheDir, "cache"), maxBytes: config.cache.maxBytes }, log);
-  const reader = new CachedReader<TrackRef>(router, store, { readaheadBytes: config.cache.readaheadBytes, cacheLocal: config.cache.cacheLocal });
+  const sh = config.cache.shared;
+  const shared = sh && store
+    ? new SharedChunkStore({ ...sh, credentials: sh.credentials ? resolveCredentials(sh.credentials, "cache.shared.credentials", { warn: log, configFile: config.file }) : undefined })
+    : undefined;
+  if (shared) log(`shared chunk store: ${shared.displayName}`);
+  const reader = new CachedReader<TrackRef>(router, store, { readaheadBytes: config.cache.readaheadBytes, cacheLocal: config.cache.cacheLocal, shared });
   const origins = summarizeOrigins(config);
   return {
     router,
@@ -64,6 +70,7 @@ export async function startFederation(config: MusicFsConfig, opts: FederationOpt
     },
     async close() {
       await reader.flush().catch(() => {});
+      await shared?.settled();
       await router.close();
       store?.close();
     },

@@ -47,12 +47,7 @@ export class S3Origin implements Origin {
     this.displayName = `s3://${o.bucket}/${prefix}${o.endpoint ? ` (${o.endpoint})` : ""}`;
     const c = o.credentials;
     this.#secrets = [c?.secretAccessKey, c?.sessionToken];
-    this.#client = new S3Client({
-      bucket: o.bucket, region: o.region ?? c?.region ?? "us-east-1", endpoint: o.endpoint,
-      virtualHostedStyle: !(o.pathStyle ?? o.endpoint !== undefined),
-      accessKeyId: c?.accessKeyId, secretAccessKey: c?.secretAccessKey?.reveal(), sessionToken: c?.sessionToken?.reveal(),
-      retry: 0,
-    });
+    this.#client = s3Client(o);
   }
 
   toJSON(): object {
@@ -208,4 +203,15 @@ export class S3Origin implements Origin {
   }
 
   async close(): Promise<void> {}
+}
+
+/** Bun's S3 client for a bucket (path-style for custom endpoints; Bun's own retries off). */
+export function s3Client(o: { bucket: string; region?: string; endpoint?: string; pathStyle?: boolean; credentials?: Credentials }): S3Client {
+  const c = o.credentials;
+  return new S3Client({
+    bucket: o.bucket, region: o.region ?? c?.region ?? "us-east-1", endpoint: o.endpoint,
+    virtualHostedStyle: !(o.pathStyle ?? o.endpoint !== undefined),
+    accessKeyId: c?.accessKeyId, secretAccessKey: c?.secretAccessKey?.reveal(), sessionToken: c?.sessionToken?.reveal(),
+    retry: 0,
+  });
 }

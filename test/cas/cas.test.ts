@@ -5,11 +5,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CachedReader, MAX_PENDING_WRITES } from "../../internal/cas/cached-reader.ts";
+import { SharedChunkStore } from "../../internal/cas/shared-store.ts";
 import { ChunkStore } from "../../internal/cas/store.ts";
 import { chunkIdHex } from "../../internal/hash/index.ts";
 import { LocalOrigin } from "../../internal/origins/local.ts";
 import { Router, type TrackRef } from "../../internal/origins/router.ts";
 import type { Origin } from "../../internal/origins/types.ts";
+import { S3Client } from "bun";
+import { inspect } from "node:util";
+import { Secret } from "../../internal/config/index.ts";
+import { findNode, startS3 } from "../../scripts/test-servers/s3.ts";
 
 const MiB = 1024 * 1024;
 let tmp: string;
@@ -367,3 +372,52 @@ async function poll(cond: () => boolean, limitMs = 10000): Promise<void> {
     await Bun.sleep(5);
   }
 }
+
+describe("shared chunk store (several hosts, one S3 store)", () => {
+  const skip = findNode() ? "" : "node not found (s3rver runs on it)";
+  const shared = (endpoint: string, bucket: string) =>
+    new SharedChunkStore({ bucket, endpoint, prefix: "shared", credentials: { accessKeyId: "S3RVER", secretAccessKey: new Secret("S3RVER") } });
+
+  test("a block one host fetched is read by the others from the shared store, verified; a dead or corrupt store only costs origin reads", async () => {
+    if (skip) return console.log(`skipped: ${skip}`);
+    const srv = await startS3();
+    try {
+      // Host A reads from the origin and publishes every block.
+      const sa = shared(srv.endpoint, srv.bucket);
+      const a = setup(new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB }), { readaheadBytes: 0, shared: sa });
+      expect(same(await readAll(a.reader, a.track), data)).toBe(true);
+      await sa.settled(); // readAll flushed the local writes, which start the publishes
+      expect(a.origin.ranges.length).toBe(13);
+      expect(a.reader.getCacheStats()).toMatchObject({ sharedHits: 0, sharedPublished: 13, sharedErrors: 0 });
+
+      // Host B (its own empty local store) reads it all from the shared store, not the origin.
+      const storeB = new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB });
+      const b = setup(storeB, { readaheadBytes: 0, shared: shared(srv.endpoint, srv.bucket) });
+      expect(same(await readAll(b.reader, b.track), data)).toBe(true);
+      expect(b.origin.ranges.length).toBe(0);
+      expect(b.reader.getCacheStats()).toMatchObject({ sharedHits: 13, bytesFromShared: data.length, misses: 0 });
+      expect(storeB.lookupBlock(b.router.cacheKey(b.track), 12)).toBeDefined(); // kept locally too
+
+      // A corrupt shared chunk is not served: that block comes from the origin.
+      const s3 = new S3Client({ endpoint: srv.endpoint, bucket: srv.bucket, accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+      const hex = storeB.lookupBlock(b.router.cacheKey(b.track), 5)!;
+      await s3.write(`shared/chunks/${hex.slice(0, 2)}/${hex.slice(2, 4)}/${hex}`, new Uint8Array(MiB).fill(1));
+      const c = setup(new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB }), { readaheadBytes: 0, shared: shared(srv.endpoint, srv.bucket) });
+      expect(same(await readAll(c.reader, c.track), data)).toBe(true);
+      expect(c.origin.ranges).toEqual([[5 * MiB, MiB]]);
+      expect(c.reader.getCacheStats()).toMatchObject({ sharedHits: 12, sharedErrors: 1 });
+    } finally {
+      await srv.stop();
+    }
+    // The server is gone: reads go on from the origin, errors counted, the key never shown.
+    const dead = shared(srv.endpoint, srv.bucket);
+    expect(inspect(dead)).not.toContain("S3RVER");
+    expect(JSON.stringify(dead)).not.toContain("S3RVER");
+    const d = setup(new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB }), { readaheadBytes: 0, shared: dead });
+    expect(same(await readAll(d.reader, d.track), data)).toBe(true);
+    expect(d.origin.ranges.length).toBe(13);
+    await dead.settled();
+    expect(d.reader.getCacheStats().sharedErrors).toBeGreaterThan(0);
+    expect(dead.stats.lastError ?? "").not.toContain("S3RVER");
+  });
+});

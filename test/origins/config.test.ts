@@ -173,3 +173,14 @@ describe("credentials never leak", () => {
     expect(e2?.message).not.toContain(SECRET);
   });
 });
+
+test("[cache.shared]: an S3 location for the shared chunk store, checked like an S3 origin's", () => {
+  const cfg = (shared: string) => parseConfig(`cache_dir = "/var/cache/musicfs"\n${shared}\n[[origins]]\nid = "home"\norigin_type = "local"\npriority = 1\npath = "/srv/music"\n`);
+  const c = cfg(`[cache.shared]\nbucket = "team-cache"\nendpoint = "http://127.0.0.1:9000"\ncredentials = { source = "env", prefix = "SHARED" }`);
+  expect(c.cache.shared).toMatchObject({ bucket: "team-cache", endpoint: "http://127.0.0.1:9000", prefix: "musicfs-chunks/", pathStyle: true, timeoutMs: 30000 });
+  expect(c.cache.shared?.credentials).toMatchObject({ source: "env", prefix: "SHARED" });
+  expect(cfg("").cache.shared).toBeUndefined();
+  expect(() => cfg(`[cache.shared]\nendpoint = "http://127.0.0.1:9000"`)).toThrow(/cache\.shared\.bucket/);
+  expect(() => cfg(`[cache.shared]\nbucket = "b"\nbukcet = "x"`)).toThrow(/bukcet/);
+  expect(() => cfg(`[cache.shared]\nbucket = "b"\nendpoint = "http://key:secret@127.0.0.1:9000"`)).toThrow(/must not carry credentials/);
+});
