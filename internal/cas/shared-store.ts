@@ -6,21 +6,12 @@
 // Everything here is best effort: a missing, unreadable or corrupt object is a miss (the caller
 // goes to the origin), a failed publish is counted, and nothing is ever thrown at the reader.
 import type { S3Client } from "bun";
-import type { Credentials } from "../config/credentials.ts";
 import { scrub, type Secret } from "../config/secret.ts";
 import { chunkIdHex } from "../hash/index.ts";
-import { s3Client } from "../origins/s3.ts";
+import { s3Client, type S3OriginOptions } from "../origins/s3.ts";
 
-export interface SharedChunkStoreOptions {
-  bucket: string;
-  region?: string;
-  endpoint?: string;
-  /** Key prefix of the store ("musicfs-chunks/"). */
-  prefix?: string;
-  pathStyle?: boolean;
-  timeoutMs?: number;
-  credentials?: Credentials;
-}
+/** Where the store lives: an S3 origin's options without its id and listing page size; prefix defaults to "musicfs-chunks/". */
+export type SharedChunkStoreOptions = Omit<S3OriginOptions, "id" | "pageSize">;
 
 export interface SharedStoreStats {
   hits: number;
