@@ -5,7 +5,10 @@
 //  - the same from sshd (SFTP), when openssh-server is installed;
 //  - the album read again after its pages were dropped from the mount (posix_fadvise per file, not
 //    drop_caches: other jobs share the VM): the daemon answers from its chunk cache; the hit rate
-//    of that pass from the mount's own GetCacheStats (--serve, in-process API);
+//    of that pass from the mount's own GetCacheStats (--serve, in-process API), then three more
+//    passes (their median is `cached`: the steady state);
+//  - the cold reads again on the same mount after ClearCache (`*-cold-running`): an empty chunk
+//    cache, but origins connected and the daemon's code warmed up, as in a long-running mount;
 //  - failover: S3 preferred, a local copy second; S3 is stopped after the first MiB of a track,
 //    the rest must be read without an error; the slowest read after the stop.
 // Each repetition uses a fresh mount and an empty cache directory. Needs root, /dev/fuse, node.
@@ -122,6 +125,9 @@ function readAlbum(s: State): number {
   return total / ((Bun.nanoseconds() - t0) / 1e9) / 1e6;
 }
 
+/** Passes over the cached album after the first, in each repetition; `cached` is their median. */
+const CACHED_PASSES = 3;
+
 /** The pause before each track start in the prefetch measurement (the previous track "playing"). */
 const PLAY_PAUSE_MS = 300;
 
@@ -130,6 +136,13 @@ async function cacheStats(api: string): Promise<{ hits: number; misses: number }
   if (res.status !== 200) throw new Error(`GetCacheStats: HTTP ${res.status} ${await res.text()}`);
   const j = (await res.json()) as { hitCount?: string; missCount?: string };
   return { hits: Number(j.hitCount ?? 0), misses: Number(j.missCount ?? 0) };
+}
+
+/** Empties the mount's chunk cache (disk and memory) through its API, and drops the album's pages. */
+async function clearCache(s: State, api: string): Promise<void> {
+  const res = await fetch(`${api}/musicfs.v1.MusicFS/ClearCache`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  if (res.status !== 200) throw new Error(`ClearCache: HTTP ${res.status} ${await res.text()}`);
+  for (const f of s.files) evictFromPageCache(mounted(s, f));
 }
 
 async function withMount<T>(s: State, db: string, cfg: string, f: (api: string) => Promise<T>): Promise<T> {
@@ -146,15 +159,18 @@ export const mountOrigins = defineScenario<State>({
   description: "The mount over S3 (s3rver) and SFTP (sshd): cold reads vs the origin's own speed, reads from the chunk cache, cache hit rate, failover",
   metrics: [
     { id: "s3-cold", unit: "MB/s", better: "higher", description: "an album read through the mount from S3, empty chunk cache" },
+    { id: "s3-cold-running", unit: "MB/s", better: "higher", description: "the album again from S3 on the same mount after ClearCache: empty chunk cache, but a daemon already connected and warmed up, as a long-running mount is" },
     { id: "s3-raw", unit: "MB/s", better: "none", description: "the same objects read directly with the S3 origin (1 MiB ranged GETs, one at a time): the reference" },
     { id: "s3-cold-vs-raw", unit: "%", better: "higher", description: "s3-cold / s3-raw" },
     { id: "s3-raw-4", unit: "MB/s", better: "none", description: "the same reads, 4 in flight as the mount's read-ahead keeps them: s3rver slows down with requests in flight, so this is below s3-raw" },
-    { id: "cached", unit: "MB/s", better: "higher", description: "the album again, its pages dropped from the mount: the daemon reads its chunk cache" },
-    { id: "hit-rate", unit: "%", better: "higher", description: "cache hits / lookups in that second pass (the mount's GetCacheStats)" },
+    { id: "cached", unit: "MB/s", better: "higher", description: "the album again, its pages dropped from the mount: the daemon reads its chunk cache (median of 3 passes after cached-first)" },
+    { id: "cached-first", unit: "MB/s", better: "higher", description: "the first of those passes, right after the cold one" },
+    { id: "hit-rate", unit: "%", better: "higher", description: "cache hits / lookups in the cached-first pass (the mount's GetCacheStats)" },
     { id: "start-misses", unit: "%", better: "lower", description: "tracks 2..N of the album, played in order from a fresh cache, whose first MiB was a cache miss (prefetch on)" },
     { id: "start-misses-off", unit: "%", better: "none", description: "the same with [prefetch] enabled = false: the reference" },
     { id: "prefetch-miss-cut", unit: "%", better: "higher", description: "how many of those track-start misses prefetch removes: (off - on) / off" },
     { id: "sftp-cold", unit: "MB/s", better: "higher", description: "an album read through the mount from sshd, empty chunk cache (skipped without openssh-server)" },
+    { id: "sftp-cold-running", unit: "MB/s", better: "higher", description: "the album again from sshd on the same mount after ClearCache (connected, warmed-up daemon)" },
     { id: "sftp-raw", unit: "MB/s", better: "none", description: "the same files read directly with the SFTP origin: the reference" },
     { id: "failover-max", unit: "ms", better: "lower", description: "slowest 1 MiB read after S3 stopped mid-track (a local copy is the second origin)" },
     { id: "failover-errors", unit: "reads", better: "lower", description: "reads that failed after S3 stopped" },
@@ -203,11 +219,21 @@ export const mountOrigins = defineScenario<State>({
       out["s3-cold"] = readAlbum(s);
       for (const f of s.files) evictFromPageCache(mounted(s, f));
       const before = await cacheStats(api);
-      out.cached = readAlbum(s);
+      out["cached-first"] = readAlbum(s);
       const after = await cacheStats(api);
       const hits = after.hits - before.hits;
       const lookups = hits + after.misses - before.misses;
       out["hit-rate"] = lookups > 0 ? (100 * hits) / lookups : 0;
+      // The steady state of a long-running mount: the median of further passes (the first pays
+      // for the hit path's JIT warm-up and runs beside the cold pass's last chunk writes).
+      const passes: number[] = [];
+      for (let i = 0; i < CACHED_PASSES; i++) {
+        for (const f of s.files) evictFromPageCache(mounted(s, f));
+        passes.push(readAlbum(s));
+      }
+      out.cached = passes.sort((a, b) => a - b)[CACHED_PASSES >> 1];
+      await clearCache(s, api);
+      out["s3-cold-running"] = readAlbum(s);
     });
     const raw = s3Origin(s.s3!);
     out["s3-raw"] = await rawRead(raw, files);
@@ -245,8 +271,10 @@ export const mountOrigins = defineScenario<State>({
     // SFTP: cold only (the cache path is the same as for S3).
     if (s.sshd) {
       const sf = prepare(s, "sftp", [originToml("sftp", s, 1)]);
-      await withMount(s, sf.db, sf.cfg, async () => {
+      await withMount(s, sf.db, sf.cfg, async (api) => {
         out["sftp-cold"] = readAlbum(s);
+        await clearCache(s, api);
+        out["sftp-cold-running"] = readAlbum(s);
       });
       const o = sftpOrigin(s.sshd, path.join(s.dir, "box.toml"));
       out["sftp-raw"] = await rawRead(o, files);

@@ -24,6 +24,8 @@ export interface SharedStoreStats {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+/** Blocks waiting to be published, at most (1 MiB each, in memory). */
+const PUBLISH_QUEUE = 32;
 
 export class SharedChunkStore {
   readonly displayName: string;
@@ -33,6 +35,7 @@ export class SharedChunkStore {
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private publishing = 0;
+  private readonly waiting: Array<() => void> = [];
   readonly stats: SharedStoreStats = { hits: 0, misses: 0, published: 0, corrupt: 0, errors: 0 };
 
   constructor(o: SharedChunkStoreOptions) {
@@ -102,23 +105,30 @@ export class SharedChunkStore {
   /**
    * Publishes block `idx` (its chunk id `hex`, as the local store computed it) for the other
    * hosts: the chunk first, then the block's entry, so an entry never points at nothing. In the
-   * background; at most `maxInFlight` at once (more are skipped: another reader will publish them).
+   * background, `maxInFlight` at once; up to PUBLISH_QUEUE more wait (each holds its block in
+   * memory), and beyond that a block is skipped: another reader will publish it.
    */
   publish(fileKey: string, idx: number, data: Uint8Array, hex: string, maxInFlight = 8): void {
-    if (this.publishing >= maxInFlight) return;
-    this.publishing++;
-    void this.within(this.#client.write(this.chunkKey(hex), data))
-      .then(() => this.within(this.#client.write(this.blockKey(fileKey, idx), hex)))
-      .then(
-        () => void this.stats.published++,
-        (e) => this.noteError(e),
-      )
-      .finally(() => this.publishing--);
+    const job = () => {
+      this.publishing++;
+      void this.within(this.#client.write(this.chunkKey(hex), data))
+        .then(() => this.within(this.#client.write(this.blockKey(fileKey, idx), hex)))
+        .then(
+          () => void this.stats.published++,
+          (e) => this.noteError(e),
+        )
+        .finally(() => {
+          this.publishing--;
+          if (this.publishing < maxInFlight) this.waiting.shift()?.();
+        });
+    };
+    if (this.publishing < maxInFlight) job();
+    else if (this.waiting.length < PUBLISH_QUEUE) this.waiting.push(job);
   }
 
-  /** Resolves when no publish is in flight (tests, shutdown). */
+  /** Resolves when no publish is in flight or waiting (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.publishing > 0) await Bun.sleep(5);
+    while (this.publishing > 0 || this.waiting.length > 0) await Bun.sleep(5);
   }
 }
 

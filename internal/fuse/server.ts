@@ -46,7 +46,10 @@ export interface FuseOptions {
   /** Cache time for ENOENT lookups, seconds (default 0 = not cached). */
   negativeTimeout?: number;
   readdirplus?: boolean;
-  /** Mount read-ahead in KiB (default 1024; 0 leaves the kernel's 128). */
+  /**
+   * Mount read-ahead in KiB (default 4096; 0 leaves the kernel's 128). Chunk-cache reads of an
+   * album: 128 KiB 1.3 GB/s, 1 MiB 2.2, 4 MiB 2.5-2.6, 16 MiB no better (2026-12-07).
+   */
   readAheadKb?: number;
   lockDir?: string;
   /** How long unmount waits for open files on the detached mount before aborting the connection (ms, default 2000). */
@@ -178,7 +181,7 @@ export async function startFuse(opts: FuseOptions): Promise<FuseMount> {
     const neg = negotiateInit(m.fd, { maxWrite: MIB, maxPages: 256, readdirplus: opts.readdirplus ?? true, maxBackground: 64 });
     const info = findMount(mountpoint);
     const dev = info?.dev ?? "";
-    if (dev && (opts.readAheadKb ?? 1024) > 0) setReadAhead(dev, opts.readAheadKb ?? 1024);
+    if (dev && (opts.readAheadKb ?? 4096) > 0) setReadAhead(dev, opts.readAheadKb ?? 4096);
 
     const statBufs: SharedArrayBuffer[] = [];
     const exited: Promise<string>[] = [];

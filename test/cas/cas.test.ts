@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CachedReader, MAX_PENDING_WRITES } from "../../internal/cas/cached-reader.ts";
+import { CachedReader, MAX_PENDING_WRITES, MAX_RUN_BLOCKS } from "../../internal/cas/cached-reader.ts";
 import { SharedChunkStore } from "../../internal/cas/shared-store.ts";
 import { ChunkStore } from "../../internal/cas/store.ts";
 import { chunkIdHex } from "../../internal/hash/index.ts";
+import { FaultyOrigin } from "../../internal/origins/faulty.ts";
 import { LocalOrigin } from "../../internal/origins/local.ts";
 import { Router, type TrackRef } from "../../internal/origins/router.ts";
 import type { Origin } from "../../internal/origins/types.ts";
@@ -70,6 +71,17 @@ async function readAll(reader: CachedReader<TrackRef>, t: TrackRef, step = MiB):
   return out;
 }
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+
+/** The recorded requests cover [0, size) exactly: no byte asked for twice, none missing. */
+function expectEachByteOnce(ranges: Array<[number, number]>, size: number): void {
+  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
+  let at = 0;
+  for (const [o, l] of sorted) {
+    expect(o).toBe(at);
+    at = Math.min(size, o + l);
+  }
+  expect(at).toBe(size);
+}
 
 describe("chunk store", () => {
   test("fan-out layout, verified get, dedup", () => {
@@ -250,7 +262,51 @@ describe("cached reader", () => {
     const small = setup(null, { readaheadBytes: 4 * MiB });
     expect(same(await readAll(small.reader, small.track, 64 * 1024), data)).toBe(true);
     expect(small.reader.getCacheStats().readaheads).toBeLessThanOrEqual(12);
-    expect(small.origin.ranges.length).toBe(13);
+    expectEachByteOnce(small.origin.ranges, data.length);
+  });
+
+  test("read-ahead asks a fast origin for runs of up to 4 blocks in one request, a slow one for one block per request", async () => {
+    // Fast: a local file behind the router, measured after the first read.
+    const fast = setup(null, { readaheadBytes: 8 * MiB });
+    await fast.router.read(fast.track, 0, 1); // one measured read: the first read-ahead asks for runs already
+    fast.origin.ranges.length = 0;
+    expect(same(await readAll(fast.reader, fast.track, 128 * 1024), data)).toBe(true);
+    expectEachByteOnce(fast.origin.ranges, data.length);
+    expect(Math.max(...fast.origin.ranges.map(([, l]) => l))).toBe(MAX_RUN_BLOCKS * MiB);
+    expect(fast.origin.ranges.length).toBeLessThan(8); // 13 blocks
+    // Slow: 30 ms per read against a 40 ms hedge deadline; 4 blocks per request would be hedged.
+    const router = new Router({ failover: { hedgeAfterMs: 40 } });
+    const slowOrigin = new Recording(new FaultyOrigin(new LocalOrigin({ id: "remote", root: path.join(tmp, "origin") })));
+    (slowOrigin.inner as FaultyOrigin).setMode({ kind: "slow", delayMs: 30 });
+    router.add(slowOrigin, 1);
+    const track: TrackRef = { fingerprint: "0123456789abcdef", size: data.length, locations: [{ originId: "remote", path: "/t.flac" }] };
+    const slow = new CachedReader(router, null, { readaheadBytes: 4 * MiB });
+    expect(same(await readAll(slow, track, MiB), data)).toBe(true);
+    expectEachByteOnce(slowOrigin.ranges, data.length);
+    expect(slowOrigin.ranges.every(([, l]) => l <= MiB)).toBe(true);
+    expect(router.readAheadBlocks(track, MiB, MAX_RUN_BLOCKS)).toBe(1);
+  });
+
+  test("a read-ahead run that fails is asked for block by block: no read fails that single blocks would serve", async () => {
+    // An origin that refuses every request longer than a block, as a server with a range limit would.
+    const base = new LocalOrigin({ id: "remote", root: path.join(tmp, "origin") });
+    const refused: Array<[number, number]> = [];
+    const picky = new Recording(Object.assign(Object.create(base) as Origin, {
+      read: (p: string, o: number, l: number) => {
+        if (l > MiB) {
+          refused.push([o, l]);
+          return Promise.reject(new Error("range too large"));
+        }
+        return base.read(p, o, l);
+      },
+    }));
+    const router = new Router({ failover: { retries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+    router.add(picky, 1);
+    const track: TrackRef = { fingerprint: "0123456789abcdef", size: data.length, locations: [{ originId: "remote", path: "/t.flac" }] };
+    await router.read(track, 0, 1);
+    const reader = new CachedReader(router, null, { readaheadBytes: 8 * MiB });
+    expect(same(await readAll(reader, track, MiB), data)).toBe(true);
+    expect(refused.length).toBeGreaterThan(0);
   });
 
   test("a full disk (injected ENOSPC) never fails a read", async () => {
