@@ -152,17 +152,22 @@ export class CachedReader<T extends TrackLike> {
     const key = this.source.cacheKey(track);
     const first = Math.floor(offset / BLOCK_SIZE);
     const last = Math.floor((end - 1) / BLOCK_SIZE);
+    const sequential = this.noteSequential(key, offset, end);
+    const runLen = sequential && this.readaheadBytes > 0 ? this.runLength(track) : 1;
+    // A sequential reader's miss starts the whole run its block is in: the kernel's own read-ahead
+    // sends the reads of the next blocks at the same moment, and they join it.
+    if (runLen > 1) this.startRunAt(track, key, first, runLen, Math.ceil(track.size / BLOCK_SIZE) - 1);
     // The reader's own blocks are asked for before the read-ahead, so their requests go first.
     if (first === last) {
       const pending = this.block(track, key, first, false);
-      this.noteAccess(track, key, offset, end, last);
+      if (sequential) this.readAhead(track, key, end, last, runLen);
       const b = await pending;
       const from = offset - first * BLOCK_SIZE;
       return b.subarray(from, from + (end - offset));
     }
     const out = new Uint8Array(end - offset);
     const pending = Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.block(track, key, first + i, false)));
-    this.noteAccess(track, key, offset, end, last);
+    if (sequential) this.readAhead(track, key, end, last, runLen);
     const blocks = await pending;
     blocks.forEach((b, i) => {
       const bStart = (first + i) * BLOCK_SIZE;
@@ -183,6 +188,8 @@ export class CachedReader<T extends TrackLike> {
     const key = this.source.cacheKey(track);
     const first = Math.floor(offset / BLOCK_SIZE);
     const last = Math.floor((end - 1) / BLOCK_SIZE);
+    const runLen = this.runLength(track);
+    if (runLen > 1) for (let i = first; i <= last; i++) this.startRunAt(track, key, i, runLen, last);
     await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.block(track, key, first + i, true)));
     return end - offset;
   }
@@ -194,7 +201,8 @@ export class CachedReader<T extends TrackLike> {
     return d.length;
   }
 
-  private noteAccess(track: T, key: string, offset: number, end: number, lastBlock: number): void {
+  /** Records a read of [offset, end) of `key`; true when it continues a sequential reader. */
+  private noteSequential(key: string, offset: number, end: number): boolean {
     const st = this.seq.get(key);
     // A reader that skipped ahead within the read-ahead window is still sequential: FUSE workers
     // serve cache hits themselves, so this reader sees only the misses of a sequential read.
@@ -203,10 +211,32 @@ export class CachedReader<T extends TrackLike> {
     this.seq.delete(key);
     this.seq.set(key, { nextOffset: end });
     if (this.seq.size > 1024) this.seq.delete(this.seq.keys().next().value!);
-    if (!sequential || this.readaheadBytes <= 0) return;
-    const lastInFile = Math.ceil(track.size / BLOCK_SIZE) - 1;
+    return sequential;
+  }
+
+  /** Blocks per origin request for this track's read-ahead (1..MAX_RUN_BLOCKS). */
+  private runLength(track: T): number {
     // With a shared store each block is asked there first, one by one: no runs.
-    const runLen = this.shared ? 1 : Math.max(1, Math.min(MAX_RUN_BLOCKS, Math.floor(this.source.readAheadBlocks?.(track, BLOCK_SIZE, MAX_RUN_BLOCKS) ?? 1)));
+    if (this.shared) return 1;
+    return Math.max(1, Math.min(MAX_RUN_BLOCKS, Math.floor(this.source.readAheadBlocks?.(track, BLOCK_SIZE, MAX_RUN_BLOCKS) ?? 1)));
+  }
+
+  /**
+   * Fetches block `idx` and the rest of its run (up to the next multiple of runLen, at most block
+   * `limit`) in one request, when that block is neither cached nor coming.
+   */
+  private startRunAt(track: T, key: string, idx: number, runLen: number, limit: number): void {
+    const runEnd = Math.min(limit, (Math.floor(idx / runLen) + 1) * runLen - 1);
+    if (this.known(key, idx) || this.stored(key, idx)) return;
+    let j = idx;
+    while (j < runEnd && !this.known(key, j + 1) && !this.stored(key, j + 1)) j++;
+    if (j > idx) void this.loadRun(track, key, idx, j);
+  }
+
+  /** Schedules read-ahead after block `lastBlock` for a sequential reader now at `end`. */
+  private readAhead(track: T, key: string, end: number, lastBlock: number, runLen: number): void {
+    if (this.readaheadBytes <= 0) return;
+    const lastInFile = Math.ceil(track.size / BLOCK_SIZE) - 1;
     // Rounded up to a whole run: the window slides one block per read, and a run may only start
     // at a multiple of runLen, or every run after the first would be one block long.
     const windowLast = Math.floor((Math.min(track.size, end + this.readaheadBytes) - 1) / BLOCK_SIZE);
