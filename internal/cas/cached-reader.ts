@@ -239,7 +239,10 @@ export class CachedReader<T extends TrackLike> {
     const lastInFile = Math.ceil(track.size / BLOCK_SIZE) - 1;
     // Rounded up to a whole run: the window slides one block per read, and a run may only start
     // at a multiple of runLen, or every run after the first would be one block long.
-    const windowLast = Math.floor((Math.min(track.size, end + this.readaheadBytes) - 1) / BLOCK_SIZE);
+    // Block by block, no more than can run at once is scheduled: the next read may know the
+    // origin's speed (none is measured before the first read of a mount) and ask for runs.
+    const window = runLen > 1 ? this.readaheadBytes : Math.min(this.readaheadBytes, this.raConcurrency * BLOCK_SIZE);
+    const windowLast = Math.floor((Math.min(track.size, end + window) - 1) / BLOCK_SIZE);
     const raLast = Math.min(lastInFile, (Math.floor(windowLast / runLen) + 1) * runLen - 1);
     for (let i = lastBlock + 1; i <= raLast; ) {
       if (this.known(key, i)) {
