@@ -11,9 +11,9 @@ test("mount-origins is registered with its metrics, and bench/targets.toml has t
   const s = defaultRegistry().get("mount-origins");
   expect(s).toBeDefined();
   expect(Object.fromEntries(s!.metrics.map((m) => [m.id, m.unit]))).toEqual({
-    "s3-cold": "MB/s", "s3-raw": "MB/s", "s3-cold-vs-raw": "%", "s3-raw-4": "MB/s", cached: "MB/s", "hit-rate": "%",
+    "s3-cold": "MB/s", "s3-cold-running": "MB/s", "s3-raw": "MB/s", "s3-cold-vs-raw": "%", "s3-raw-4": "MB/s", cached: "MB/s", "cached-first": "MB/s", "hit-rate": "%",
     "start-misses": "%", "start-misses-off": "%", "prefetch-miss-cut": "%",
-    "sftp-cold": "MB/s", "sftp-raw": "MB/s", "failover-max": "ms", "failover-errors": "reads",
+    "sftp-cold": "MB/s", "sftp-cold-running": "MB/s", "sftp-raw": "MB/s", "failover-max": "ms", "failover-errors": "reads",
   });
   const targets = parseTargets(fs.readFileSync(path.join(REPO, "bench/targets.toml"), "utf8"));
   const by = new Map(targets.filter((t) => t.metric.startsWith("mount-origins.")).map((t) => [t.metric, t]));
