@@ -50,9 +50,18 @@ function album(s: State): { rel: string; size: number }[] {
   return s.files.map((f) => ({ rel: f.relPath, size: f.size }));
 }
 
+/**
+ * Uploads the album, then reads every object back once: s3rver is a fresh Node process in each
+ * repetition, and its JIT warm-up is the server's start-up, not the mount's cost (a real server
+ * has long been running).
+ */
 async function uploadAlbum(s: State, srv: S3Server): Promise<void> {
   const c = new S3Client({ endpoint: srv.endpoint, bucket: srv.bucket, accessKeyId: srv.accessKeyId, secretAccessKey: srv.secretAccessKey });
   for (const f of s.files) await c.write(`lib/${f.relPath}`, Bun.file(f.path));
+  for (const f of s.files) {
+    const got = await c.file(`lib/${f.relPath}`).arrayBuffer();
+    if (got.byteLength !== f.size) throw new Error(`s3rver returned ${got.byteLength} of ${f.size} bytes of ${f.relPath}`);
+  }
 }
 
 function s3Origin(srv: S3Server): S3Origin {

@@ -152,7 +152,7 @@ export class CachedReader<T extends TrackLike> {
     const key = this.source.cacheKey(track);
     const first = Math.floor(offset / BLOCK_SIZE);
     const last = Math.floor((end - 1) / BLOCK_SIZE);
-    const sequential = this.noteSequential(key, offset, end);
+    const sequential = this.noteSequential(key, offset, end, first);
     const runLen = sequential && this.readaheadBytes > 0 ? this.runLength(track) : 1;
     // A sequential reader's miss starts the whole run its block is in: the kernel's own read-ahead
     // sends the reads of the next blocks at the same moment, and they join it.
@@ -201,12 +201,16 @@ export class CachedReader<T extends TrackLike> {
     return d.length;
   }
 
-  /** Records a read of [offset, end) of `key`; true when it continues a sequential reader. */
-  private noteSequential(key: string, offset: number, end: number): boolean {
+  /** Records a read of [offset, end) of `key` (from block `first`); true when it continues a sequential reader. */
+  private noteSequential(key: string, offset: number, end: number, first: number): boolean {
     const st = this.seq.get(key);
     // A reader that skipped ahead within the read-ahead window is still sequential: FUSE workers
-    // serve cache hits themselves, so this reader sees only the misses of a sequential read.
-    const sequential = offset === 0 || (st !== undefined && offset >= st.nextOffset && offset <= st.nextOffset + this.readaheadBytes);
+    // serve cache hits themselves, so this reader sees only the misses of a sequential read. For
+    // the same reason a first miss right after a cached block (the start prefetch warmed) is one.
+    const sequential =
+      offset === 0 ||
+      (st !== undefined && offset >= st.nextOffset && offset <= st.nextOffset + this.readaheadBytes) ||
+      (st === undefined && offset === first * BLOCK_SIZE && (this.loading(key, first - 1) || this.stored(key, first - 1)));
     // Map order = recency; keep the table bounded.
     this.seq.delete(key);
     this.seq.set(key, { nextOffset: end });
@@ -227,9 +231,10 @@ export class CachedReader<T extends TrackLike> {
    */
   private startRunAt(track: T, key: string, idx: number, runLen: number, limit: number): void {
     const runEnd = Math.min(limit, (Math.floor(idx / runLen) + 1) * runLen - 1);
-    if (this.known(key, idx) || this.stored(key, idx)) return;
+    // Blocks merely queued for read-ahead are taken: their job finds them coming and skips them.
+    if (this.loading(key, idx) || this.stored(key, idx)) return;
     let j = idx;
-    while (j < runEnd && !this.known(key, j + 1) && !this.stored(key, j + 1)) j++;
+    while (j < runEnd && !this.loading(key, j + 1) && !this.stored(key, j + 1)) j++;
     if (j > idx) void this.loadRun(track, key, idx, j);
   }
 
@@ -258,8 +263,13 @@ export class CachedReader<T extends TrackLike> {
 
   /** Block `idx` is in memory, being fetched, or queued for read-ahead. */
   private known(key: string, idx: number): boolean {
+    return this.loading(key, idx) || this.raQueued.has(`${key}#${idx}`);
+  }
+
+  /** Block `idx` is in memory or being fetched. */
+  private loading(key: string, idx: number): boolean {
     const id = `${key}#${idx}`;
-    return this.memory.has(id) || this.inflight.has(id) || this.raQueued.has(id);
+    return this.memory.has(id) || this.inflight.has(id);
   }
 
   private scheduleAhead(track: T, key: string, first: number, last: number): void {
@@ -288,18 +298,22 @@ export class CachedReader<T extends TrackLike> {
   }
 
   /**
-   * Read-ahead of blocks first..last. Blocks a reader fetched meanwhile, or the disk store holds,
-   * go the one-block way (block()); each stretch of the others is one origin request.
+   * Read-ahead of blocks first..last, when its turn comes. Blocks in memory or coming are skipped
+   * (not waited for); blocks the disk store holds go the one-block way (block()); each stretch of
+   * the others is one origin request. If the origin has been measured since this was queued (the
+   * first reads of a mount), the job grows to the end of its run.
    */
   private async fetchAhead(track: T, key: string, first: number, last: number): Promise<void> {
-    const single = (idx: number) => {
-      const id = `${key}#${idx}`;
-      return this.memory.has(id) || this.inflight.has(id) || this.stored(key, idx);
-    };
+    const runLen = this.runLength(track);
+    if (runLen > 1) last = Math.max(last, Math.min(Math.ceil(track.size / BLOCK_SIZE) - 1, (Math.floor(last / runLen) + 1) * runLen - 1));
     const jobs: Promise<unknown>[] = [];
     for (let i = first; i <= last; ) {
+      if (this.loading(key, i)) {
+        i++;
+        continue;
+      }
       let j = i;
-      if (!single(i)) while (j < last && !single(j + 1)) j++;
+      if (!this.stored(key, i)) while (j < last && !this.loading(key, j + 1) && !this.stored(key, j + 1)) j++;
       jobs.push(j === i ? this.block(track, key, i, true) : this.loadRun(track, key, i, j));
       i = j + 1;
     }

@@ -287,6 +287,21 @@ describe("cached reader", () => {
     expect(router.readAheadBlocks(track, MiB, MAX_RUN_BLOCKS)).toBe(1);
   });
 
+  test("a first miss right after blocks the prefetch warmed is sequential: it starts a run and read-ahead", async () => {
+    const store = new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB });
+    const { reader, track, router, origin } = setup(store, { readaheadBytes: 4 * MiB });
+    await router.read(track, 0, 1); // the origin is measured
+    await reader.warm(track, 0, 2 * MiB); // blocks 0 and 1, as the prefetch warms a track's start
+    await reader.flush();
+    origin.ranges.length = 0;
+    // The reader's hits on blocks 0 and 1 were served elsewhere (FUSE workers); its first miss is block 2.
+    expect(same(await reader.read(track, 2 * MiB, MiB), data.subarray(2 * MiB, 3 * MiB))).toBe(true);
+    expect(origin.ranges[0]).toEqual([2 * MiB, 2 * MiB]); // blocks 2-3: the rest of its run
+    expect(reader.getCacheStats().readaheads).toBeGreaterThan(0);
+    await reader.flush();
+    store.close();
+  });
+
   test("a read-ahead run that fails is asked for block by block: no read fails that single blocks would serve", async () => {
     // An origin that refuses every request longer than a block, as a server with a range limit would.
     const base = new LocalOrigin({ id: "remote", root: path.join(tmp, "origin") });
