@@ -94,6 +94,9 @@ interface SeqState {
 
 export class CachedReader<T extends TrackLike> {
   private readonly memory = new Map<string, Uint8Array>();
+  /** How many blocks in `memory` view each buffer, and those buffers' bytes (remember()). */
+  private readonly retained = new Map<ArrayBufferLike, number>();
+  private retainedBytes = 0;
   private readonly inflight = new Map<string, Promise<Uint8Array>>();
   private readonly seq = new Map<string, SeqState>();
   private readonly readaheadBytes: number;
@@ -357,10 +360,52 @@ export class CachedReader<T extends TrackLike> {
     return Promise.allSettled(blocks);
   }
 
+  /**
+   * Keeps block `id` in the memory LRU. The bound is in blocks and in the bytes of the buffers the
+   * blocks keep alive: a block of a run is a view of its whole answer (up to 4 MiB), so blocks
+   * counted alone could hold 4x the memory meant (a hit keeps one block of a run recent).
+   */
   private remember(id: string, b: Uint8Array): void {
-    this.memory.delete(id);
+    const old = this.memory.get(id);
+    if (old) {
+      this.memory.delete(id);
+      this.unretain(old);
+    }
     this.memory.set(id, b);
-    while (this.memory.size > this.memoryBlocks) this.memory.delete(this.memory.keys().next().value!);
+    const n = this.retained.get(b.buffer) ?? 0;
+    if (n === 0) this.retainedBytes += b.buffer.byteLength;
+    this.retained.set(b.buffer, n + 1);
+    // (BLOCK_SIZE + 1: a block read from disk comes in a buffer one byte longer, see ChunkStore.get.)
+    while (this.memory.size > 1 && (this.memory.size > this.memoryBlocks || this.retainedBytes > this.memoryBlocks * (BLOCK_SIZE + 1))) {
+      const [oldest, v] = this.memory.entries().next().value!;
+      this.memory.delete(oldest);
+      this.unretain(v);
+    }
+  }
+
+  private unretain(b: Uint8Array): void {
+    const n = this.retained.get(b.buffer) ?? 1;
+    if (n > 1) return void this.retained.set(b.buffer, n - 1);
+    this.retained.delete(b.buffer);
+    this.retainedBytes -= b.buffer.byteLength;
+  }
+
+  private forgetMemory(): void {
+    this.memory.clear();
+    this.retained.clear();
+    this.retainedBytes = 0;
+  }
+
+  /** Bytes of the buffers the memory LRU keeps alive, counted afresh (tests). */
+  memoryBytes(): number {
+    const seen = new Set<ArrayBufferLike>();
+    let n = 0;
+    for (const b of this.memory.values()) {
+      if (seen.has(b.buffer)) continue;
+      seen.add(b.buffer);
+      n += b.buffer.byteLength;
+    }
+    return n;
   }
 
   private block(track: T, key: string, idx: number, ahead: boolean): Promise<Uint8Array> {
@@ -474,13 +519,13 @@ export class CachedReader<T extends TrackLike> {
 
   /** Drops every cached block, on disk and in memory. */
   clearCache(): void {
-    this.memory.clear();
+    this.forgetMemory();
     this.store?.clear();
   }
 
   /** Forgets the in-memory blocks only (tests, and memory pressure). */
   dropMemory(): void {
-    this.memory.clear();
+    this.forgetMemory();
   }
 }
 

@@ -302,6 +302,22 @@ describe("cached reader", () => {
     store.close();
   });
 
+  test("the memory LRU keeps at most memoryBlocks MiB of buffers alive, though each block of a run views the whole answer", async () => {
+    const { reader, track, router, origin } = setup(null, { readaheadBytes: 8 * MiB, memoryBlocks: 4 });
+    await router.read(track, 0, 1);
+    let most = 0;
+    for (let off = 0; off < track.size; off += 128 * 1024) {
+      const got = await reader.read(track, off, 128 * 1024);
+      expect(same(got, data.subarray(off, off + got.length))).toBe(true);
+      // A hit on an older block keeps it recent while its run's other blocks age.
+      if (off >= 2 * MiB) await reader.read(track, off - 2 * MiB, 4096);
+      most = Math.max(most, reader.memoryBytes());
+    }
+    expect(origin.ranges.some(([, l]) => l > MiB)).toBe(true); // runs were used
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(4 * (MiB + 1));
+  });
+
   test("a read-ahead run that fails is asked for block by block: no read fails that single blocks would serve", async () => {
     // An origin that refuses every request longer than a block, as a server with a range limit would.
     const base = new LocalOrigin({ id: "remote", root: path.join(tmp, "origin") });
