@@ -4,6 +4,7 @@ export { LocalOrigin, type LocalOriginOptions } from "./local.ts";
 export { createNfsOrigin, createSmbOrigin, retryingFsLayer, NFS_RETRY, SMB_RETRY, childStatProbe, type MountedShareOptions } from "./mounted-share.ts";
 export { type FsLayer, nodeFsLayer } from "./fs-layer.ts";
 export { walk, rangeStream, type WalkEntry } from "./walk.ts";
+export { watchOrigin, pollWatch, inotifyWatch } from "./watch.ts";
 export { Router, type TrackRef, type TrackLocation, type OriginInfo, type RouterEvent, type RouterOptions } from "./router.ts";
 export { FaultyOrigin, type FaultMode } from "./faulty.ts";
 export { backoffDelay } from "./backoff.ts";

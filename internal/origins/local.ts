@@ -7,9 +7,10 @@ import * as nodePath from "node:path";
 import { type FsLayer, nodeFsLayer } from "./fs-layer.ts";
 import { joinOriginPath, splitOriginPath } from "./paths.ts";
 import { rangeStream } from "./walk.ts";
+import { inotifyWatch } from "./watch.ts";
 import {
-  type DirEntry, type FileStat, type HealthReport, type Origin, OriginError, type OriginType,
-  toOriginError, withTimeout,
+  type DirEntry, type FileStat, type HealthReport, type Origin, type OriginChange, OriginError, type OriginType,
+  type OriginWatcher, toOriginError, type WatchOptions, withTimeout,
 } from "./types.ts";
 
 export interface LocalOriginOptions {
@@ -125,6 +126,16 @@ export class LocalOrigin implements Origin {
   /** [offset, end) as a stream of 1 MiB ranged reads (same confinement and deadlines as read()). */
   openStream(path: string, offset = 0, end?: number): ReadableStream<Uint8Array> {
     return rangeStream(this, path, offset, end);
+  }
+
+  /**
+   * inotify for a local disk (FR-10.2), null for NFS and SMB shares: inotify does not see what
+   * other clients write there, so they are polled (watchOrigin).
+   */
+  watch(dir: string, onChanges: (changes: OriginChange[]) => void, opts: WatchOptions = {}): OriginWatcher | null {
+    if (this.type !== "local") return null;
+    const hostDir = nodePath.join(this.root, ...splitOriginPath(dir, this.id));
+    return inotifyWatch(this.root, hostDir, (p) => this.stat(p), onChanges, opts);
   }
 
   async health(): Promise<HealthReport> {

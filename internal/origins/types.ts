@@ -37,8 +37,35 @@ export interface Origin {
   /** Optional streaming read of [offset, end); backends without a native stream use ranged reads. */
   openStream?(path: string, offset?: number, end?: number): ReadableStream<Uint8Array>;
   health(): Promise<HealthReport>;
+  /**
+   * Push notification of changes to files under `dir` (a local disk: inotify). Absent, or null,
+   * when the origin has none: watchOrigin() (watch.ts) then polls its listing.
+   */
+  watch?(dir: string, onChanges: (changes: OriginChange[]) => void, opts?: WatchOptions): OriginWatcher | null;
   close(): Promise<void>;
 }
+
+export type ChangeKind = "created" | "modified" | "deleted";
+
+export interface OriginChange {
+  kind: ChangeKind;
+  /** Origin path with a leading "/". A deleted folder is one change with the folder's path. */
+  path: string;
+}
+
+export interface OriginWatcher {
+  close(): void;
+}
+
+export interface WatchOptions {
+  /** Push watchers: changes are reported this long after the last event (coalesced). Default 200 ms. */
+  debounceMs?: number;
+  /** Polling watchers: time between two listings. Default 300 000 ms (5 min). */
+  intervalMs?: number;
+  /** A failed listing or watch (the origin is down); the watcher goes on. */
+  onError?: (e: unknown) => void;
+}
+
 
 /** Error codes the router and the mount understand; `errno` maps them to FUSE replies. */
 export type OriginErrorCode =
