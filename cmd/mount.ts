@@ -11,6 +11,10 @@ import type { Federation } from "../internal/mountfs/federation.ts";
 import { isCacheHitsReport } from "../internal/cas/hit-batch.ts";
 import { Locations } from "../internal/mountfs/locations.ts";
 import { Prefetcher } from "../internal/mountfs/prefetch.ts";
+import { folderPath, LibraryWatcher, type WatchedSource } from "../internal/mountfs/library-watch.ts";
+import { LocalOrigin } from "../internal/origins/local.ts";
+import { watchOrigin } from "../internal/origins/watch.ts";
+import type { MusicFsConfig } from "../internal/config/index.ts";
 import type { CoverRequest } from "../internal/mountfs/cover-files.ts";
 import type { CoverService } from "../internal/mountfs/covers.ts";
 import { parseQuery, QueryError } from "../internal/search/index.ts";
@@ -33,6 +37,7 @@ export function register(cli: CAC): void {
     .option("--template <tpl>", `Path template (default "${DEFAULT_TEMPLATE}")`)
     .option("--workers <n>", "FUSE request threads (default: number of cores)")
     .option("--search-limit <n>", "Most entries a search folder lists (default 1000)")
+    .option("--no-watch", "Do not follow changes: by default the library folders (inotify) and the config's origins (inotify on local disks, a listing every [watch] poll_interval_s elsewhere) are rescanned into the catalog when files appear, change or vanish")
     .option("--serve [addr]", "Also serve the search API in this process (default 127.0.0.1:50051; unix:PATH for a socket)")
     .option("--json", "Print the ready line as JSON")
     .example("musicfs mount ~/Music /mnt/music")
@@ -169,7 +174,9 @@ export function register(cli: CAC): void {
       if (opts.json) process.stdout.write(JSON.stringify(ready) + "\n");
       else process.stdout.write(`musicfs: mounted ${db} at ${m.mountpoint} in ${ms.toFixed(0)} ms (${m.method})${api ? `; API on ${api.address}` : ""}; Ctrl-C unmounts\n`);
       sdNotify(`READY=1\nSTATUS=mounted at ${m.mountpoint}`);
+      const watching = opts.watch !== false && (config?.watch.enabled ?? true) ? startLibraryWatch(db, libraries, config, fed, bus) : null;
       await m.closed;
+      await watching?.close();
       await stopApi();
       await fed?.close();
       accessLog.close();
@@ -179,6 +186,46 @@ export function register(cli: CAC): void {
     });
 }
 
+
+/**
+ * Follows the library while mounted (FR-10): the folders given to mount and the config's enabled
+ * origins are watched, and a source whose files changed is rescanned into the catalog.
+ */
+function startLibraryWatch(db: string, libraries: string[], config: MusicFsConfig | null, fed: Federation | null, bus: EventBus): LibraryWatcher | null {
+  const log = (line: string) => process.stderr.write(`musicfs mount: ${line}\n`);
+  const debounceMs = config?.watch.debounceMs ?? 200;
+  const intervalMs = config?.watch.pollIntervalMs ?? 300_000;
+  const sources: WatchedSource[] = libraries.map((lib) => {
+    const origin = new LocalOrigin({ id: "local", root: path.resolve(lib) });
+    return {
+      name: lib,
+      originId: "local",
+      catalogPath: folderPath(lib),
+      watch: (onChanges, onError) => watchOrigin(origin, "/", onChanges, { debounceMs, intervalMs, onError }),
+      rescan: async (catalog) => (await import("../internal/catalog/scan.ts")).scanLibrary(catalog, [lib]),
+    };
+  });
+  for (const c of config?.origins ?? []) {
+    const origin = fed?.router.get(c.id);
+    if (!c.enabled || !origin || !config) continue;
+    const onDisk = c.type === "local" || c.type === "nfs" || c.type === "smb";
+    sources.push({
+      name: `origin ${c.id}`,
+      originId: c.id,
+      catalogPath: onDisk ? folderPath(c.path) : (p) => p,
+      watch: (onChanges, onError) => watchOrigin(origin, "/", onChanges, { debounceMs, intervalMs, onError }),
+      rescan: async (catalog) => (await import("../internal/catalog/scan-config.ts")).scanConfiguredOrigin(catalog, config, c.id, { origin, warn: log }),
+    });
+  }
+  if (sources.length === 0) return null;
+  const kinds = { created: "file_added", modified: "file_modified", deleted: "file_removed" } as const;
+  return new LibraryWatcher(db, sources, {
+    log,
+    onChanges: (s, changes) => {
+      for (const c of changes) bus.publish({ eventType: kinds[c.kind], originId: s.originId, path: s.catalogPath(c.path), timestampMs: Date.now(), metadata: {} });
+    },
+  }).start();
+}
 
 /** The search API of `serve`, in the mount process (FR-17.1). Loopback or a Unix socket only: no token here. */
 async function startApi(listen: string, db: string, m: FuseMount, events: EventBus, origins?: OriginsBackend, prefetcher?: Prefetcher | null): Promise<RunningServer> {

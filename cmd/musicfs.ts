@@ -23,7 +23,8 @@ async function buildCli(argv: string[]) {
     if (name === wanted) (await entry.load()).register(cli);
     else cli.command(entry.usage, entry.summary).allowUnknownOptions();
   }
-  cli.help();
+  // cac marks a --no-X flag "(default: true)" (the value of X), which reads as if --no-X were on.
+  cli.help((sections) => sections.map((s) => ({ ...s, body: s.body.replace(/^(\s*--no-.*?) \(default: true\)/gm, "$1") })));
   cli.option("-v, --version", "Print the version");
   cli.usage("<command> [options]\n\n  Music storage toolkit: content-defined chunking, delta sync, a tag-organised FUSE mount and a search API.\n  Run `musicfs <command> --help` for a command's options.");
   return cli;

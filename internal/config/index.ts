@@ -82,6 +82,14 @@ export interface FailoverConfig {
   requestTimeoutMs: number;
 }
 
+export interface WatchConfig {
+  enabled: boolean;
+  /** Time between two listings of an origin without push notification (S3, SFTP, NFS, SMB). */
+  pollIntervalMs: number;
+  /** inotify events are coalesced until this long passes without one. */
+  debounceMs: number;
+}
+
 export interface MusicFsConfig {
   file?: string;
   mountPoint?: string;
@@ -90,6 +98,8 @@ export interface MusicFsConfig {
   cache: CacheConfig;
   health: HealthConfig;
   failover: FailoverConfig;
+  /** Change detection while mounted ([watch]): inotify on local origins, polling elsewhere, then a rescan. */
+  watch: WatchConfig;
   /** Where events are POSTed ([[webhooks]] url, secret or secret_env, events, retry_count, timeout_ms). */
   webhooks: { url: string; secret?: Secret; events: string[]; retryCount: number; timeoutMs: number }[];
   /** Saved queries shown by `mount` under /.collections/ ([[collections]] name, query, sort). */
@@ -327,6 +337,14 @@ export function parseConfig(text: string, opts: ParseOptions = {}): MusicFsConfi
   };
   if (failover.maxDelayMs < failover.baseDelayMs) throw new ConfigError("failover.max_delay_ms", "must be ≥ failover.base_delay_ms", opts.file);
 
+  const wt = r.table(doc.watch, "watch");
+  r.noUnknown(wt, "watch", ["enabled", "poll_interval_s", "debounce_ms"]);
+  const watch: WatchConfig = {
+    enabled: r.bool(wt, "enabled", "watch", true),
+    pollIntervalMs: r.num(wt, "poll_interval_s", "watch", 300, 1, 86400) * 1000,
+    debounceMs: r.num(wt, "debounce_ms", "watch", 200, 1, 60000),
+  };
+
   const SORTS = ["relevance", "artist", "album", "year", "title", "added", "path"] as const;
   if (doc.collections !== undefined && !Array.isArray(doc.collections)) throw new ConfigError("collections", "must be an array of tables ([[collections]])", opts.file);
   const collections = ((doc.collections as unknown[] | undefined) ?? []).map((v, i) => {
@@ -361,7 +379,7 @@ export function parseConfig(text: string, opts: ParseOptions = {}): MusicFsConfi
     return { url, secret, events: events as string[], retryCount: r.num(t, "retry_count", key, 3, 0, 20), timeoutMs: r.num(t, "timeout_ms", key, 5000, 100, 600000) };
   });
 
-  return { file: opts.file, mountPoint, cacheDir, origins, cache, health, failover, collections, webhooks, raw: doc, warnings };
+  return { file: opts.file, mountPoint, cacheDir, origins, cache, health, failover, watch, collections, webhooks, raw: doc, warnings };
 }
 
 /** Reads, parses and validates a config file; warns when it is readable by group or others. */

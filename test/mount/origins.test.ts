@@ -104,6 +104,7 @@ beforeAll(async () => {
     "[cache]", "content_cache_gb = 0.1", "readahead_mb = 2",
     "[health]", "check_interval_secs = 1", "timeout_ms = 1000",
     "[failover]", "retries = 1", "hedge_after_ms = 500", "request_timeout_ms = 3000",
+    "[watch]", "poll_interval_s = 1",
     "[[origins]]", 'id = "disk"', 'origin_type = "local"', "priority = 1", `path = "${localLib}"`,
     "[[origins]]", 'id = "bucket"', 'origin_type = "s3"', "priority = 2", `bucket = "${s3.bucket}"`, `endpoint = "${s3.endpoint}"`, 'prefix = "lib"',
     'credentials = { source = "env", prefix = "MOUNTTEST_S3" }',
@@ -198,6 +199,19 @@ describe.skipIf(skipReason !== "")("mount over a local folder and an S3 bucket",
     // Cached again, correct this time: the dead-S3 test below reads from these.
     for (const g of s3Files.filter((g) => g !== unopened())) expect(sha256(mountPath(g))).toBe(sha256(g.path));
   });
+
+  test("a track uploaded to the bucket while mounted shows up, and leaves when it is deleted ([watch]: S3 is polled)", async () => {
+    const c = new S3Client({ endpoint: s3!.endpoint, bucket: s3!.bucket, accessKeyId: s3!.accessKeyId, secretAccessKey: s3!.secretAccessKey });
+    const [late] = generateLibrary(path.join(work, "s3late"), { artists: 1, albumsPerArtist: 1, tracksPerAlbum: 1, trackBytes: 300_000, seed: 21, formats: ["flac"], hostile: false, malformed: false });
+    const key = `lib/late/${path.basename(late.path)}`;
+    expect(fs.existsSync(mountPath(late))).toBe(false);
+    await c.write(key, Bun.file(late.path));
+    expect(await waitFor(() => fs.existsSync(mountPath(late)), 20_000)).toBe(true);
+    expect(sha256(mountPath(late))).toBe(sha256(late.path));
+    await c.delete(key);
+    expect(await waitFor(() => !fs.existsSync(mountPath(late)), 20_000)).toBe(true);
+    expect(child!.log()).toContain("rescanned origin bucket");
+  }, 60_000);
 
   test("after S3 dies, cached tracks still read from the chunk cache; an uncached one is EIO and the mount lives on", async () => {
     await s3!.stop();
