@@ -135,7 +135,13 @@ export class LocalOrigin implements Origin {
   watch(dir: string, onChanges: (changes: OriginChange[]) => void, opts: WatchOptions = {}): OriginWatcher | null {
     if (this.type !== "local") return null;
     const hostDir = nodePath.join(this.root, ...splitOriginPath(dir, this.id));
-    return inotifyWatch(this.root, hostDir, (p) => this.stat(p), onChanges, opts);
+    try {
+      return inotifyWatch(this.root, hostDir, (p) => this.stat(p), onChanges, opts);
+    } catch (e) {
+      // No inotify for it (the folder is missing, or fs.inotify.max_user_watches is reached): poll.
+      opts.onError?.(new OriginError("EIO", `inotify unavailable, polling instead: ${(e as Error).message}`, this.id));
+      return null;
+    }
   }
 
   async health(): Promise<HealthReport> {

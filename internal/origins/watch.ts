@@ -111,22 +111,17 @@ export function inotifyWatch(
     if (!closed && changes.length > 0) onChanges(changes);
   };
 
-  let watcher: fs.FSWatcher;
-  try {
-    watcher = fs.watch(hostDir, { recursive: true }, (event, name) => {
-      if (closed || name === null) return;
-      const p = normalizeOriginPath(joinOriginPath("/", nodePath.join(prefix, String(name))));
-      // A rename seen once stays a rename (a file replaced by rename, then written to).
-      if (pending.get(p) !== "rename") pending.set(p, event === "rename" ? "rename" : "change");
-      if (timer === undefined) firstPendingAt = performance.now();
-      clearTimeout(timer);
-      const wait = performance.now() - firstPendingAt > 10 * debounceMs ? 0 : debounceMs;
-      timer = setTimeout(() => void flush().catch((e) => opts.onError?.(e)), wait);
-    });
-  } catch (e) {
-    opts.onError?.(e);
-    return { close() {} };
-  }
+  // Throws when inotify cannot watch the folder (missing, or fs.inotify.max_user_watches reached).
+  const watcher = fs.watch(hostDir, { recursive: true }, (event, name) => {
+    if (closed || name === null) return;
+    const p = normalizeOriginPath(joinOriginPath("/", nodePath.join(prefix, String(name))));
+    // A rename seen once stays a rename (a file replaced by rename, then written to).
+    if (pending.get(p) !== "rename") pending.set(p, event === "rename" ? "rename" : "change");
+    if (timer === undefined) firstPendingAt = performance.now();
+    clearTimeout(timer);
+    const wait = performance.now() - firstPendingAt > 10 * debounceMs ? 0 : debounceMs;
+    timer = setTimeout(() => void flush().catch((e) => opts.onError?.(e)), wait);
+  });
   watcher.on("error", (e) => opts.onError?.(e));
   return {
     close() {

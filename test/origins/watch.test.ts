@@ -94,6 +94,18 @@ describe("inotify on a local origin", () => {
   });
 });
 
+describe("inotify unavailable", () => {
+  test("a local origin whose folder cannot be watched is polled instead, and says why", async () => {
+    const dir = library();
+    const origin = new LocalOrigin({ id: "disk", root: dir });
+    const errors: string[] = [];
+    // A folder that does not exist yet: fs.watch refuses it, the listing (later) does not.
+    const w = watchOrigin(origin, "/Later", () => {}, { intervalMs: 50, onError: (e) => errors.push(String(e)) });
+    w.close();
+    expect(errors.some((e) => e.includes("polling instead"))).toBe(true);
+  });
+});
+
 describe("polling (remote origins, NFS and SMB shares)", () => {
   test("an NFS share is polled, not watched with inotify: a listing compared by size and mtime", async () => {
     const dir = library();
