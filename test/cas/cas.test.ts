@@ -435,6 +435,29 @@ describe("cached reader", () => {
     store.close();
   });
 
+  test("a prefetch queues behind the read-ahead in flight: a reader's own miss is asked for first", async () => {
+    fs.copyFileSync(path.join(tmp, "origin", "t.flac"), path.join(tmp, "origin", "u.flac"));
+    const base = new FaultyOrigin(new LocalOrigin({ id: "remote", root: path.join(tmp, "origin") }), "remote", "s3");
+    base.setMode({ kind: "slow", delayMs: 20 });
+    const asked: string[] = [];
+    const recording = Object.assign(Object.create(base) as Origin, {
+      read: (p: string, o: number, l: number) => (asked.push(`${p}@${o / MiB}`), base.read(p, o, l)),
+    });
+    const router = new Router();
+    router.add(recording, 1);
+    const ref = (p: string, fp: string): TrackRef => ({ fingerprint: fp, size: data.length, locations: [{ originId: "remote", path: p }] });
+    const a = ref("/t.flac", "aaaaaaaaaaaaaaaa");
+    const b = ref("/u.flac", "bbbbbbbbbbbbbbbb");
+    const reader = new CachedReader(router, null, { readaheadBytes: 4 * MiB, readaheadConcurrency: 1 });
+    const playing = reader.read(a, 0, MiB); // block 0, and read-ahead of block 1 (the rest queued)
+    const prefetch = reader.warm(b, 0, 2 * MiB); // the next track's start
+    const seek = reader.read(a, 8 * MiB, MiB); // the player seeks: a miss of its own
+    await Promise.all([playing, prefetch, seek]);
+    expect(asked.indexOf("/t.flac@8")).toBeGreaterThan(-1);
+    expect(asked.indexOf("/t.flac@8")).toBeLessThan(asked.indexOf("/u.flac@0"));
+    await reader.flush();
+  });
+
   test("warm (prefetch) stores the blocks of a range, once, with no read-ahead beyond it", async () => {
     const store = new ChunkStore({ dir: freshDir(), maxBytes: 100 * MiB });
     const { reader, track, origin, router } = setup(store, { readaheadBytes: 4 * MiB });
