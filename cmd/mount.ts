@@ -102,7 +102,9 @@ export function register(cli: CAC): void {
       const fed: Federation | null = config
         ? await (await import("../internal/mountfs/federation.ts")).startFederation(config, { log: (line) => process.stderr.write(`musicfs mount: ${line}\n`), onEvent: (e) => publishRouterEvent(bus, e) })
         : null;
-      const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins, collections: config?.collections, chunkStoreDir: fed?.store?.dir };
+      // Bumped when the catalog changes (MusicFsOptions.catalogClock): every worker looks at once.
+      const catalogClock = new SharedArrayBuffer(4);
+      const fsOptions: MusicFsOptions = { db: path.resolve(db), template, mountpoint: abs, uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, searchLimit, origins: fed?.origins, collections: config?.collections, chunkStoreDir: fed?.store?.dir, catalogClock };
       const started = performance.now();
       const logDb = openCatalog(db);
       const trackRow = logDb.query<{ origin: string; path: string }, [number]>("SELECT origin, path FROM tracks WHERE id = ?");
@@ -174,7 +176,7 @@ export function register(cli: CAC): void {
       if (opts.json) process.stdout.write(JSON.stringify(ready) + "\n");
       else process.stdout.write(`musicfs: mounted ${db} at ${m.mountpoint} in ${ms.toFixed(0)} ms (${m.method})${api ? `; API on ${api.address}` : ""}; Ctrl-C unmounts\n`);
       sdNotify(`READY=1\nSTATUS=mounted at ${m.mountpoint}`);
-      const watching = opts.watch !== false && (config?.watch.enabled ?? true) ? startLibraryWatch(db, libraries, config, fed, bus) : null;
+      const watching = opts.watch !== false && (config?.watch.enabled ?? true) ? startLibraryWatch(db, libraries, config, fed, bus, () => Atomics.add(new Int32Array(catalogClock), 0, 1)) : null;
       await m.closed;
       await watching?.close();
       await stopApi();
@@ -191,7 +193,7 @@ export function register(cli: CAC): void {
  * Follows the library while mounted (FR-10): the folders given to mount and the config's enabled
  * origins are watched, and a source whose files changed is rescanned into the catalog.
  */
-function startLibraryWatch(db: string, libraries: string[], config: MusicFsConfig | null, fed: Federation | null, bus: EventBus): LibraryWatcher | null {
+function startLibraryWatch(db: string, libraries: string[], config: MusicFsConfig | null, fed: Federation | null, bus: EventBus, catalogChanged: () => void): LibraryWatcher | null {
   const log = (line: string) => process.stderr.write(`musicfs mount: ${line}\n`);
   const debounceMs = config?.watch.debounceMs ?? 200;
   const intervalMs = config?.watch.pollIntervalMs ?? 300_000;
@@ -221,6 +223,9 @@ function startLibraryWatch(db: string, libraries: string[], config: MusicFsConfi
   const kinds = { created: "file_added", modified: "file_modified", deleted: "file_removed" } as const;
   return new LibraryWatcher(db, sources, {
     log,
+    onRescanned: (_s, summary) => {
+      if (summary && summary.added + summary.updated + summary.removed + summary.moved > 0) catalogChanged();
+    },
     onChanges: (s, changes) => {
       for (const c of changes) bus.publish({ eventType: kinds[c.kind], originId: s.originId, path: s.catalogPath(c.path), timestampMs: Date.now(), metadata: {} });
     },

@@ -47,6 +47,13 @@ export interface MusicFsOptions {
    * hits themselves (ChunkStoreReader) and ask the main thread only for misses.
    */
   chunkStoreDir?: string;
+  /**
+   * An Int32 counter shared by the workers and the main thread, bumped by whoever notices or
+   * makes a catalog change (a worker's refresh, the main thread's rescan after a change): every
+   * worker then looks at the catalog on its next operation, not up to a second later, so two
+   * workers do not answer with different trees (old and new sizes) for long.
+   */
+  catalogClock?: SharedArrayBuffer;
 }
 
 /** What a worker asks the main thread for: bytes of a track from the best origin, via the cache. */
@@ -93,6 +100,8 @@ export class MusicFs implements FileSystem {
   private dataVersion = -1;
   private signature = "";
   private lastCheck = 0;
+  private readonly clock: Int32Array | null;
+  private seenClock = 0;
   private readonly queries: QueryRunner;
   /** The last listing linked per query folder, with the results and tree it was made from. */
   private readonly builtListings = new Map<number, { from: unknown; treeVersion: number; names: string[]; attrs: Attr[] }>();
@@ -138,6 +147,8 @@ export class MusicFs implements FileSystem {
     private readonly giveBack?: (buf: ArrayBuffer) => void,
   ) {
     this.nextFh = worker * 2 ** 32 + 1;
+    this.clock = opts.catalogClock ? new Int32Array(opts.catalogClock) : null;
+    if (this.clock !== null) this.seenClock = Atomics.load(this.clock, 0);
     this.loc = new Locations(opts.origins ?? []);
     this.callMain = callMain;
     // The worker's blocks must be the main thread's cache blocks for the keys to match.
@@ -191,12 +202,20 @@ export class MusicFs implements FileSystem {
    * Inodes are derived from catalog ids and paths, so the kernel's references stay valid.
    */
   private refresh(force = false): void {
+    if (this.clock !== null) {
+      const c = Atomics.load(this.clock, 0);
+      if (c !== this.seenClock) {
+        this.seenClock = c;
+        force = true;
+      }
+    }
     const now = Date.now();
     if (!force && now - this.lastCheck < REFRESH_CHECK_MS) return;
     this.lastCheck = now;
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
+    if (this.clock !== null) this.seenClock = Atomics.add(this.clock, 0, 1) + 1; // the other workers look too
     // Tag edits bump the catalog's signature too (they change the tags), but an edit of a field
     // the catalog does not hold (track total) changes only the overlay's version.
     this.overlays.reload();
@@ -499,6 +518,7 @@ export class MusicFs implements FileSystem {
     // Status and hints change all the time: read them through, never from the page cache.
     if (kindOf(ino) === "prefetch-file") return { fh: INFO_FH, flags: FOPEN_DIRECT_IO };
     if (kindOf(ino) !== "tree") return -errno.EINVAL;
+    this.refresh();
     const node = this.tree.node(ino);
     if (!node) return -errno.ENOENT;
     if (node.kind !== "file") return -errno.EISDIR;
