@@ -44,7 +44,7 @@ describe.skipIf(skipReason !== "")("mount follows the library folder", () => {
     expect(await waitFor(() => exists(target), 15_000)).toBe(true);
     expect(sha256(target)).toBe(sha256(path.join(lib, "moved in", extra[0].relPath.split("/").slice(1).join("/"))));
     expect(daemon!.log()).toContain("rescanned");
-  });
+  }, 30_000);
 
   test("a retagged track moves to its new name; a deleted one leaves the tree", async () => {
     const t = files[1];
@@ -53,7 +53,7 @@ describe.skipIf(skipReason !== "")("mount follows the library folder", () => {
     fs.unlinkSync(files[2].path);
     expect(await waitFor(() => !exists(shown(files[2])), 15_000)).toBe(true);
     expect(exists(shown(files[0]))).toBe(true); // untouched tracks stay
-  });
+  }, 45_000);
 });
 
 describe.skipIf(skipReason !== "")("mount --no-watch", () => {
@@ -73,5 +73,5 @@ describe.skipIf(skipReason !== "")("mount --no-watch", () => {
     } finally {
       await stopMountDaemon(d, mnt2);
     }
-  });
+  }, 30_000);
 });

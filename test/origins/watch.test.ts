@@ -25,7 +25,7 @@ function library(): string {
   return dir;
 }
 
-/** Collects changes; `until` resolves once `pred` holds for everything collected (or throws after 5 s). */
+/** Collects changes; `until` resolves once `pred` holds for everything collected (or throws after 10 s). */
 function collector() {
   const got: OriginChange[] = [];
   return {
@@ -34,7 +34,7 @@ function collector() {
     async until(pred: (all: OriginChange[]) => boolean): Promise<void> {
       const t0 = Date.now();
       while (!pred(got)) {
-        if (Date.now() - t0 > 5000) throw new Error(`timed out; got ${JSON.stringify(got)}`);
+        if (Date.now() - t0 > 10_000) throw new Error(`timed out; got ${JSON.stringify(got)}`);
         await Bun.sleep(20);
       }
     },
@@ -63,7 +63,7 @@ describe("inotify on a local origin", () => {
     } finally {
       w.close();
     }
-  });
+  }, 20_000);
 
   test("a symlink to a file outside the root is not reported", async () => {
     const dir = library();
@@ -81,7 +81,7 @@ describe("inotify on a local origin", () => {
     } finally {
       w.close();
     }
-  });
+  }, 20_000);
 
   test("after close, nothing is reported", async () => {
     const dir = library();
@@ -91,7 +91,7 @@ describe("inotify on a local origin", () => {
     fs.writeFileSync(path.join(dir, "late.flac"), "l");
     await Bun.sleep(150);
     expect(c.got).toEqual([]);
-  });
+  }, 20_000);
 });
 
 describe("inotify unavailable", () => {
@@ -103,7 +103,7 @@ describe("inotify unavailable", () => {
     const w = watchOrigin(origin, "/Later", () => {}, { intervalMs: 50, onError: (e) => errors.push(String(e)) });
     w.close();
     expect(errors.some((e) => e.includes("polling instead"))).toBe(true);
-  });
+  }, 20_000);
 });
 
 describe("polling (remote origins, NFS and SMB shares)", () => {
@@ -123,7 +123,7 @@ describe("polling (remote origins, NFS and SMB shares)", () => {
     } finally {
       w.close();
     }
-  });
+  }, 20_000);
 
   test("an origin that is down reports no deletions, and changes made meanwhile show once it is back", async () => {
     const dir = library();
@@ -144,5 +144,5 @@ describe("polling (remote origins, NFS and SMB shares)", () => {
     } finally {
       w.close();
     }
-  });
+  }, 20_000);
 });
