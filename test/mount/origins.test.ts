@@ -205,8 +205,20 @@ describe.skipIf(skipReason !== "")("mount over a local folder and an S3 bucket",
     const [late] = generateLibrary(path.join(work, "s3late"), { artists: 1, albumsPerArtist: 1, tracksPerAlbum: 1, trackBytes: 300_000, seed: 21, formats: ["flac"], hostile: false, malformed: false });
     const key = `lib/late/${path.basename(late.path)}`;
     expect(fs.existsSync(mountPath(late))).toBe(false);
+    // The change is an event too (SubscribeEvents, webhooks): file_added with the origin's path.
+    const client = createClient(MusicFS, createConnectTransport({ baseUrl: String(child!.ready.api), httpVersion: "1.1" }));
+    const ac = new AbortController();
+    const added = (async () => {
+      for await (const e of client.subscribeEvents({ eventTypes: ["file_added"] }, { signal: ac.signal })) return e;
+      return null;
+    })().catch(() => null);
+    await Bun.sleep(100);
     await c.write(key, Bun.file(late.path));
     expect(await waitFor(() => fs.existsSync(mountPath(late)), 20_000)).toBe(true);
+    const e = await Promise.race([added, Bun.sleep(5000).then(() => null)]);
+    ac.abort();
+    expect(e?.originId).toBe("bucket");
+    expect(e?.path).toBe(`/late/${path.basename(late.path)}`);
     expect(sha256(mountPath(late))).toBe(sha256(late.path));
     await c.delete(key);
     expect(await waitFor(() => !fs.existsSync(mountPath(late)), 20_000)).toBe(true);
