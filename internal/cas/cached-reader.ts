@@ -562,6 +562,10 @@ export class CachedReader<T extends TrackLike> {
   /** Drops every cached block, on disk and in memory. */
   clearCache(): void {
     this.forgetMemory();
+    // Blocks waiting for their store write would come back right after the clear.
+    this.pendingWrites -= this.storeQueue.length;
+    this.storeQueue.length = 0;
+    if (this.pendingWrites === 0) for (const f of this.idleWaiters.splice(0)) f();
     this.store?.clear();
   }
 
