@@ -2,7 +2,13 @@
 // a user would run on the result.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { GeneratedFile, TrackTags } from "../../internal/samplelib/index.ts";
 import { BUN, firstLine, REPO } from "../helpers.ts";
+
+/** Where the default template shows a generated track under `mnt` (`tags`: after a retag). */
+export function shownAt(mnt: string, f: GeneratedFile, tags: TrackTags = f.tags): string {
+  return path.join(mnt, tags.artist!, `${tags.album} (${tags.year}) [${f.format.toUpperCase()}]`, `${String(tags.trackNo).padStart(2, "0")} - ${tags.title}.${f.format}`);
+}
 
 export function sha256(p: string): string {
   return new Bun.CryptoHasher("sha256").update(fs.readFileSync(p)).digest("hex");

@@ -15,7 +15,7 @@ import { generateLibrary, type GeneratedFile } from "../../internal/samplelib/in
 import { type S3Server, startS3 } from "../../scripts/test-servers/s3.ts";
 import { findSshd, type SshdServer, startSshd } from "../../scripts/test-servers/sshd.ts";
 import { BUN, REPO, tempDir } from "../helpers.ts";
-import { isMounted, type MountDaemon, sha256, startMountDaemon, stopMountDaemon, waitFor, mountSkipReason, trackFiles } from "./helpers.ts";
+import { isMounted, type MountDaemon, sha256, shownAt, startMountDaemon, stopMountDaemon, waitFor, mountSkipReason, trackFiles } from "./helpers.ts";
 
 const skipReason = mountSkipReason(() => (Bun.which("node") ? "" : "node not found (s3rver runs on it)"));
 if (skipReason) console.log(`skipping mount-over-origins tests: ${skipReason}`);
@@ -70,8 +70,7 @@ function tree(dir: string): string[] {
 
 /** The mount path of a generated track under the default template. */
 function mountPath(f: GeneratedFile): string {
-  const t = f.tags;
-  return path.join(mnt, t.artist!, `${t.album} (${t.year}) [${f.format.toUpperCase()}]`, `${String(t.trackNo).padStart(2, "0")} - ${t.title}.${f.format}`);
+  return shownAt(mnt, f);
 }
 
 /** The tracks of f's album, in order. */
@@ -414,10 +413,7 @@ describe.skipIf(skipReason !== "" || noSshd !== "")("mount over SFTP", () => {
 
   test("mount --config --scan lists the SSH host's tracks by their tags and reads them byte-identical", async () => {
     daemon = await startMountDaemon(["--db", catalog, "--config", cfg, "--scan", mp]);
-    const mountFile = (f: GeneratedFile) => {
-      const t = f.tags;
-      return path.join(mp, t.artist!, `${t.album} (${t.year}) [${f.format.toUpperCase()}]`, `${String(t.trackNo).padStart(2, "0")} - ${t.title}.${f.format}`);
-    };
+    const mountFile = (f: GeneratedFile) => shownAt(mp, f);
     expect(tree(mp).length).toBe(files.length);
     for (const f of files) expect(sha256(mountFile(f))).toBe(sha256(f.path));
   }, 60_000);

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { generateLibrary, retag, type GeneratedFile } from "../../internal/samplelib/index.ts";
 import { tempDir } from "../helpers.ts";
-import { mountSkipReason, startMountDaemon, stopMountDaemon, waitFor, sha256, type MountDaemon } from "./helpers.ts";
+import { mountSkipReason, shownAt, startMountDaemon, stopMountDaemon, waitFor, sha256, type MountDaemon } from "./helpers.ts";
 
 const skipReason = mountSkipReason();
 if (skipReason) console.log(`skipping watch mount tests: ${skipReason}`);
@@ -18,8 +18,7 @@ let files: GeneratedFile[] = [];
 let extra: GeneratedFile[] = [];
 let daemon: MountDaemon | null = null;
 
-/** Where the default template shows a track. */
-const shown = (f: GeneratedFile, tags = f.tags) => path.join(mnt, tags.artist!, `${tags.album} (${tags.year}) [FLAC]`, `${String(tags.trackNo).padStart(2, "0")} - ${tags.title}.flac`);
+const shown = (f: GeneratedFile, tags = f.tags) => shownAt(mnt, f, tags);
 const exists = (p: string) => fs.existsSync(p);
 
 beforeAll(async () => {
@@ -66,7 +65,7 @@ describe.skipIf(skipReason !== "")("mount --no-watch", () => {
     try {
       const late = generateLibrary(path.join(work, "late"), { artists: 1, albumsPerArtist: 1, tracksPerAlbum: 1, trackBytes: 100_000, formats: ["flac"], hostile: false, malformed: false, seed: 14 })[0];
       fs.renameSync(path.join(work, "late", late.relPath.split("/")[0]), path.join(lib2, "late"));
-      const at = (f: GeneratedFile) => path.join(mnt2, f.tags.artist!, `${f.tags.album} (${f.tags.year}) [FLAC]`, `${String(f.tags.trackNo).padStart(2, "0")} - ${f.tags.title}.flac`);
+      const at = (f: GeneratedFile) => shownAt(mnt2, f);
       expect(exists(at(first))).toBe(true);
       // Longer than a watching mount takes (debounce 0.2 s, settle 1 s, refresh 1 s).
       expect(await waitFor(() => exists(at(late)), 3500)).toBe(false);
