@@ -204,7 +204,7 @@ function startLibraryWatch(db: string, libraries: string[], config: MusicFsConfi
       originId: "local",
       catalogPath: folderPath(lib),
       watch: (onChanges, onError) => watchOrigin(origin, "/", onChanges, { debounceMs, intervalMs, onError }),
-      rescan: async (catalog) => (await import("../internal/catalog/scan.ts")).scanLibrary(catalog, [lib]),
+      rescan: async (catalog) => (await import("../internal/catalog/scan.ts")).scanLibrary(catalog, [lib], { keepAllIfEmpty: true }),
     };
   });
   for (const c of config?.origins ?? []) {
@@ -216,7 +216,7 @@ function startLibraryWatch(db: string, libraries: string[], config: MusicFsConfi
       originId: c.id,
       catalogPath: onDisk ? folderPath(c.path) : (p) => p,
       watch: (onChanges, onError) => watchOrigin(origin, "/", onChanges, { debounceMs, intervalMs, onError }),
-      rescan: async (catalog) => (await import("../internal/catalog/scan-config.ts")).scanConfiguredOrigin(catalog, config, c.id, { origin, warn: log }),
+      rescan: async (catalog) => (await import("../internal/catalog/scan-config.ts")).scanConfiguredOrigin(catalog, config, c.id, { origin, warn: log, keepAllIfEmpty: true }),
     });
   }
   if (sources.length === 0) return null;

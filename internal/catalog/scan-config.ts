@@ -34,16 +34,17 @@ export async function scanConfiguredOrigin(
   db: Database,
   config: MusicFsConfig,
   id: string,
-  opts: { onProgress?: (p: ScanProgress) => void; warn?: (m: string) => void; origin?: Origin } = {},
+  opts: { onProgress?: (p: ScanProgress) => void; warn?: (m: string) => void; origin?: Origin; keepAllIfEmpty?: boolean } = {},
 ): Promise<ScanSummary> {
   const i = config.origins.findIndex((c) => c.id === id);
   if (i < 0) throw new Error(`no origin ${JSON.stringify(id)} in the config`);
   const c = config.origins[i];
-  if (c.type === "local" || c.type === "nfs" || c.type === "smb") return scanLibrary(db, [c.path], { origin: c.id, onProgress: opts.onProgress });
-  if (opts.origin) return scanOrigin(db, opts.origin, { onProgress: opts.onProgress });
+  const keepAllIfEmpty = opts.keepAllIfEmpty;
+  if (c.type === "local" || c.type === "nfs" || c.type === "smb") return scanLibrary(db, [c.path], { origin: c.id, onProgress: opts.onProgress, keepAllIfEmpty });
+  if (opts.origin) return scanOrigin(db, opts.origin, { onProgress: opts.onProgress, keepAllIfEmpty });
   const origin = createOrigin(c, i, { warn: opts.warn }, config.file);
   try {
-    return await scanOrigin(db, origin, { onProgress: opts.onProgress });
+    return await scanOrigin(db, origin, { onProgress: opts.onProgress, keepAllIfEmpty });
   } finally {
     await origin.close().catch(() => {});
   }

@@ -15,6 +15,8 @@ export interface OriginScanOptions {
   /** Files read at once (each costs a few round trips). Default 8. */
   concurrency?: number;
   batchSize?: number;
+  /** As ScanOptions.keepAllIfEmpty: an origin that lists no audio file keeps its tracks. */
+  keepAllIfEmpty?: boolean;
 }
 
 export async function scanOrigin(db: Database, origin: Origin, opts: OriginScanOptions = {}): Promise<ScanSummary> {
@@ -47,6 +49,10 @@ export async function scanOrigin(db: Database, origin: Origin, opts: OriginScanO
   const existing = new Map<string, Existing>();
   const rows = db.query("SELECT id, path, size, mtime_ms AS mtimeMs, fingerprint FROM tracks WHERE origin = ?").all(origin.id) as Existing[];
   for (const row of rows) existing.set(row.path, row);
+  if (opts.keepAllIfEmpty && found.size === 0 && existing.size > 0) {
+    unreadable.push("/");
+    summary.errors.push({ path: `${origin.id}:/`, message: "the origin lists no audio files any more: its tracks are kept in the catalog; run musicfs scan to remove them" });
+  }
 
   // 3, 4. Read new and changed files by ranges, a few at a time.
   const conc = Math.max(1, opts.concurrency ?? 8);

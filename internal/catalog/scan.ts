@@ -29,6 +29,18 @@ export interface ScanOptions {
   workers?: number;
   /** Per-file time limit for a tag parser before the file is recorded as untagged (default 10 s). */
   fileTimeoutMs?: number;
+  /**
+   * A root with no audio file at all, while the catalog has tracks under it, is left untouched
+   * and reported, as an unreadable one is: an unmounted disk or share shows as an empty folder.
+   * For rescans nobody asked for (the mount's watcher); a scan by hand removes them.
+   */
+  keepAllIfEmpty?: boolean;
+}
+
+/** True when the catalog has a track of `origin` at or under the folder `root`. */
+function hasTracksUnder(db: Database, origin: string, root: string): boolean {
+  const [lo, hi] = underRoot(root);
+  return db.query("SELECT 1 FROM tracks WHERE origin = ? AND ((path >= ? AND path < ?) OR path = ?) LIMIT 1").get(origin, lo, hi, root) !== null;
 }
 
 /** From this many files to read on, the scan uses worker threads (measured break-even ~400). */
@@ -92,12 +104,17 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
   for (const r of roots) {
     const root = path.resolve(r);
     try {
+      const before = found.size;
       for (const f of walkAudio(root, (p, e) => {
         unreadable.push(p);
         summary.errors.push({ path: p, message: e.message });
       }))
         found.set(f.path, f);
       readRoots.push(root);
+      if (opts.keepAllIfEmpty && found.size === before && hasTracksUnder(db, origin, root)) {
+        unreadable.push(root);
+        summary.errors.push({ path: root, message: "no audio files here any more: its tracks are kept in the catalog (an unmounted disk or share?); run musicfs scan to remove them" });
+      }
     } catch (e) {
       summary.errors.push({ path: root, message: (e as Error).message });
     }

@@ -7,6 +7,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CatalogError, SCHEMA_VERSION, allTracks, defaultCatalogPath, fingerprintFile, getTrackByPath, openCatalog, scanLibrary, trackCount } from "../../internal/catalog/index.ts";
 import { generateLibrary, retag, storedTags, writeTrack, Prng } from "../../internal/samplelib/index.ts";
+import { scanOrigin } from "../../internal/catalog/scan-origin.ts";
+import { LocalOrigin } from "../../internal/origins/local.ts";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "musicfs-catalog-"));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -149,6 +151,39 @@ describe("scanLibrary", () => {
     expect(s.errors[0].path).toBe(gone);
     expect(s.removed).toBe(0);
     expect(trackCount(db)).toBe(count);
+  });
+
+  test("keepAllIfEmpty: a root emptied (an unmounted share's mountpoint) keeps its tracks; a scan by hand removes them", async () => {
+    const share = path.join(root, "share");
+    fs.mkdirSync(share);
+    for (let i = 0; i < 3; i++) writeTrack(path.join(share, `${i}.wav`), "wav", { title: `Shared ${i}`, artist: "Share" }, new Prng(20 + i).bytes(4000));
+    expect((await scanLibrary(db, [share])).added).toBe(3);
+    const count = trackCount(db);
+    for (const f of fs.readdirSync(share)) fs.renameSync(path.join(share, f), path.join(root, `moved-away-${f}`));
+    const kept = await scanLibrary(db, [share], { keepAllIfEmpty: true });
+    expect(kept.removed).toBe(0);
+    expect(kept.errors.map((e) => e.path)).toEqual([share]);
+    expect(kept.errors[0].message).toContain("kept");
+    expect(trackCount(db)).toBe(count);
+    // One file left is not "empty": the others are removed as usual.
+    fs.renameSync(path.join(root, "moved-away-0.wav"), path.join(share, "0.wav"));
+    expect((await scanLibrary(db, [share], { keepAllIfEmpty: true })).removed).toBe(2);
+    fs.rmSync(path.join(share, "0.wav"));
+    expect((await scanLibrary(db, [share])).removed).toBe(1);
+    expect(trackCount(db)).toBe(count - 3);
+  });
+
+  test("keepAllIfEmpty for a remote origin: one that lists no audio files keeps its tracks", async () => {
+    const dir = path.join(root, "remote-box");
+    fs.mkdirSync(dir);
+    for (let i = 0; i < 2; i++) writeTrack(path.join(dir, `${i}.wav`), "wav", { title: `Remote ${i}`, artist: "Box" }, new Prng(40 + i).bytes(4000));
+    const box = new LocalOrigin({ id: "box", root: dir, type: "local" });
+    expect((await scanOrigin(db, box)).added).toBe(2);
+    for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f));
+    const kept = await scanOrigin(db, box, { keepAllIfEmpty: true });
+    expect(kept.removed).toBe(0);
+    expect(kept.errors[0].message).toContain("kept");
+    expect((await scanOrigin(db, box)).removed).toBe(2);
   });
 
   test("scanning a second root leaves the first alone", async () => {

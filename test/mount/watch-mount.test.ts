@@ -55,6 +55,21 @@ describe.skipIf(skipReason !== "")("mount follows the library folder", () => {
   }, 45_000);
 });
 
+describe.skipIf(skipReason !== "")("mount follows the library folder, conservatively", () => {
+  test("a folder that empties (a disk unmounted under it) keeps its tracks in the tree, and the log says why", async () => {
+    const away = path.join(work, "away");
+    fs.renameSync(lib, away);
+    fs.mkdirSync(lib); // the empty mountpoint an unmounted disk leaves behind
+    try {
+      expect(await waitFor(() => daemon!.log().includes("no audio files here any more"), 20_000)).toBe(true);
+      expect(exists(shown(files[0]))).toBe(true);
+    } finally {
+      fs.rmdirSync(lib);
+      fs.renameSync(away, lib);
+    }
+  }, 30_000);
+});
+
 describe.skipIf(skipReason !== "")("mount --no-watch", () => {
   test("keeps the catalog as it is: a file added meanwhile does not show", async () => {
     const lib2 = path.join(work, "lib2");
