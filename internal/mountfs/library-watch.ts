@@ -72,9 +72,10 @@ export class LibraryWatcher {
         const s = this.dirty.values().next().value!;
         this.dirty.delete(s);
         let summary: ScanSummary | null = null;
-        // A connection of its own: the scan's transactions must not take in the mount's other writes.
-        const db = openCatalog(this.dbPath);
+        let db: Database | null = null;
         try {
+          // A connection of its own: the scan's transactions must not take in the mount's other writes.
+          db = openCatalog(this.dbPath);
           summary = await s.rescan(db);
           const moved = summary.added + summary.updated + summary.removed + summary.moved;
           if (moved > 0 || summary.errors.length > 0) {
@@ -83,7 +84,7 @@ export class LibraryWatcher {
         } catch (e) {
           this.opts.log(`rescan of ${s.name} failed (the catalog keeps what it had): ${errorText(e)}`);
         } finally {
-          db.close();
+          db?.close();
         }
         this.opts.onRescanned?.(s, summary);
       }
