@@ -202,8 +202,7 @@ export class CachedReader<T extends TrackLike> {
         i++;
         continue;
       }
-      let j = i;
-      while (j < last && (j + 1) % runLen !== 0 && !this.known(key, j + 1) && !this.stored(key, j + 1)) j++;
+      const j = stretchEnd(i, last, runLen, (b) => !this.known(key, b) && !this.stored(key, b));
       queued.push(this.scheduleAhead(track, key, i, j, false));
       i = j + 1;
     }
@@ -252,8 +251,7 @@ export class CachedReader<T extends TrackLike> {
     const runEnd = Math.min(limit, (Math.floor(idx / runLen) + 1) * runLen - 1);
     // Blocks merely queued for read-ahead are taken: their job finds them coming and skips them.
     if (this.loading(key, idx) || this.stored(key, idx)) return;
-    let j = idx;
-    while (j < runEnd && !this.loading(key, j + 1) && !this.stored(key, j + 1)) j++;
+    const j = stretchEnd(idx, runEnd, runLen, (b) => !this.loading(key, b) && !this.stored(key, b));
     if (j > idx) void this.loadRun(track, key, idx, j);
   }
 
@@ -273,8 +271,7 @@ export class CachedReader<T extends TrackLike> {
         i++;
         continue;
       }
-      let j = i;
-      while (j < raLast && (j + 1) % runLen !== 0 && !this.known(key, j + 1)) j++;
+      const j = stretchEnd(i, raLast, runLen, (b) => !this.known(key, b));
       this.scheduleAhead(track, key, i, j);
       i = j + 1;
     }
@@ -343,8 +340,7 @@ export class CachedReader<T extends TrackLike> {
         i++;
         continue;
       }
-      let j = i;
-      if (!this.stored(key, i)) while (j < last && !this.loading(key, j + 1) && !this.stored(key, j + 1)) j++;
+      const j = this.stored(key, i) ? i : stretchEnd(i, last, Infinity, (b) => !this.loading(key, b) && !this.stored(key, b));
       jobs.push(j === i ? this.block(track, key, i, true) : this.loadRun(track, key, i, j));
       i = j + 1;
     }
@@ -574,6 +570,16 @@ export class CachedReader<T extends TrackLike> {
   dropMemory(): void {
     this.forgetMemory();
   }
+}
+
+/**
+ * The last block of the stretch that starts at block `i`: it goes on while the next block is
+ * `free`, up to `last`, and never past the end of a run (a multiple of runLen).
+ */
+function stretchEnd(i: number, last: number, runLen: number, free: (block: number) => boolean): number {
+  let j = i;
+  while (j < last && (j + 1) % runLen !== 0 && free(j + 1)) j++;
+  return j;
 }
 
 function safe<T>(f: () => T): T | null {
