@@ -37,12 +37,6 @@ export interface ScanOptions {
   keepAllIfEmpty?: boolean;
 }
 
-/** True when the catalog has a track of `origin` at or under the folder `root`. */
-function hasTracksUnder(db: Database, origin: string, root: string): boolean {
-  const [lo, hi] = underRoot(root);
-  return db.query("SELECT 1 FROM tracks WHERE origin = ? AND ((path >= ? AND path < ?) OR path = ?) LIMIT 1").get(origin, lo, hi, root) !== null;
-}
-
 /** From this many files to read on, the scan uses worker threads (measured break-even ~400). */
 export const WORKER_MIN_FILES = 400;
 
@@ -101,6 +95,7 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
   const found = new Map<string, FoundFile>();
   const readRoots: string[] = [];
   const unreadable: string[] = [];
+  const emptyRoots = new Set<string>();
   for (const r of roots) {
     const root = path.resolve(r);
     try {
@@ -111,10 +106,7 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
       }))
         found.set(f.path, f);
       readRoots.push(root);
-      if (opts.keepAllIfEmpty && found.size === before && hasTracksUnder(db, origin, root)) {
-        unreadable.push(root);
-        summary.errors.push({ path: root, message: "no audio files here any more: its tracks are kept in the catalog (an unmounted disk or share?); run musicfs scan to remove them" });
-      }
+      if (found.size === before) emptyRoots.add(root);
     } catch (e) {
       summary.errors.push({ path: root, message: (e as Error).message });
     }
@@ -127,7 +119,12 @@ export async function scanLibrary(db: Database, roots: readonly string[], opts: 
   const q = db.query("SELECT id, path, size, mtime_ms AS mtimeMs, fingerprint FROM tracks WHERE origin = ? AND ((path >= ? AND path < ?) OR path = ?)");
   for (const root of readRoots) {
     const [lo, hi] = underRoot(root);
-    for (const row of q.all(origin, lo, hi, root) as Existing[]) existing.set(row.path, row);
+    const rows = q.all(origin, lo, hi, root) as Existing[];
+    if (opts.keepAllIfEmpty && emptyRoots.has(root) && rows.length > 0) {
+      unreadable.push(root);
+      summary.errors.push({ path: root, message: "no audio files here any more: its tracks are kept in the catalog (an unmounted disk or share?); run musicfs scan to remove them" });
+    }
+    for (const row of rows) existing.set(row.path, row);
   }
 
   await applyScan(db, origin, found, existing, unreadable, summary, progress, batchSize, async (files, onFacts) => {
