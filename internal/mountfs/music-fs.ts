@@ -202,11 +202,13 @@ export class MusicFs implements FileSystem {
    * Inodes are derived from catalog ids and paths, so the kernel's references stay valid.
    */
   private refresh(force = false): void {
+    // Told by the clock: another thread saw the change and has told everyone already.
+    let told = false;
     if (this.clock !== null) {
       const c = Atomics.load(this.clock, 0);
       if (c !== this.seenClock) {
         this.seenClock = c;
-        force = true;
+        force = told = true;
       }
     }
     const now = Date.now();
@@ -215,7 +217,7 @@ export class MusicFs implements FileSystem {
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
-    if (this.clock !== null) this.seenClock = Atomics.add(this.clock, 0, 1) + 1; // the other workers look too
+    if (this.clock !== null && !told) this.seenClock = Atomics.add(this.clock, 0, 1) + 1; // the other workers look too
     // Tag edits bump the catalog's signature too (they change the tags), but an edit of a field
     // the catalog does not hold (track total) changes only the overlay's version.
     this.overlays.reload();
